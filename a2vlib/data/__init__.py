@@ -1,0 +1,1 @@
+"""Datasets and the readers/writers of audio, images and manifests."""

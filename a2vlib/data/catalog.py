@@ -1,0 +1,92 @@
+"""Where the notebooks get their data: cached, parameter-keyed datasets and small selections for showing them."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from a2vlib.data import scenes
+from a2vlib.errors import ParamsError
+from a2vlib.params import params_hash
+from a2vlib.runtime import cache_dir, resolve_path
+
+
+def scenes_config(params: Mapping[str, Any]) -> scenes.SceneSynthConfig:
+    """A SceneSynth-9 configuration from the parameters that name its fields (others are ignored)."""
+    fields = {f.name for f in dataclasses.fields(scenes.SceneSynthConfig)}
+    return scenes.SceneSynthConfig(**{k: v for k, v in params.items() if k in fields})
+
+
+def scenesynth(params: Mapping[str, Any], data_dir: str | None = None) -> tuple[Path, pd.DataFrame]:
+    """SceneSynth-9 for these parameters: written once under ``.cache/scenesynth/<hash>`` (or ``data_dir``), then
+    reused. Returns the dataset folder and its validated manifest."""
+    config = scenes_config(params)
+    root = resolve_path(data_dir) if data_dir else cache_dir() / "scenesynth" / params_hash(config.to_dict())
+    scenes.write_dataset(config, root)
+    return root, scenes.load_manifest(root)
+
+
+def summary(manifest: pd.DataFrame) -> pd.DataFrame:
+    """Pairs per split and sound class."""
+    order = [*scenes.CLASSES, scenes.OTHER]
+    table = pd.crosstab(manifest.sound_class, manifest.split).reindex(order).fillna(0).astype(int)
+    table.loc["total"] = table.sum()
+    return table
+
+
+def discrepancy_summary(manifest: pd.DataFrame) -> pd.DataFrame:
+    """Pairs per split and kind of discrepancy (the hidden truth the cleaning tries to recover)."""
+    return pd.crosstab(manifest.discrepancy, manifest.split)
+
+
+def pick(manifest: pd.DataFrame, split: str = "reference", per_class: int = 1, seed: int = 0,
+         by: str = "sound_class", consistent_only: bool = True) -> pd.DataFrame:
+    """``per_class`` rows per class of ``by`` (nine classes, in order), drawn with a seed."""
+    rows = manifest[manifest.split == split]
+    if consistent_only:
+        rows = rows[rows.is_consistent.astype(bool)]
+    if rows.empty:
+        raise ParamsError(f"no pairs in split {split!r}; enlarge the dataset parameters")
+    parts = [g.sample(min(per_class, len(g)), random_state=seed) for _, g in rows.groupby(by, sort=False)]
+    out = pd.concat(parts)
+    order = {c: i for i, c in enumerate([*scenes.CLASSES, scenes.OTHER])}
+    return out.sort_values(by, key=lambda s: s.map(order), kind="stable")
+
+
+def image_rows(root: Path, rows: pd.DataFrame, by: str = "sound_class") -> tuple[list[list[np.ndarray]], list[str]]:
+    """Images grouped into rows by class, for :func:`a2vlib.viz.image_grid`."""
+    images = scenes.load_images(root, rows)
+    labels = list(dict.fromkeys(rows[by]))
+    grouped = [[img for img, c in zip(images, rows[by]) if c == label] for label in labels]
+    return grouped, labels
+
+
+def gallery_items(root: Path, rows: pd.DataFrame, columns: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Image, sound and chosen columns of each row, for :func:`a2vlib.viz.pair_gallery`."""
+    images, audio = scenes.load_images(root, rows), scenes.load_audio(root, rows)
+    return [{"image": img, "audio": y, **{c: row[c] for c in columns}}
+            for img, y, (_, row) in zip(images, audio, rows.iterrows())]
+
+
+def loudness_ladder(root: Path, manifest: pd.DataFrame, cls: str, n: int = 5) -> pd.DataFrame:
+    """``n`` clean reference pairs of one class spread over the loudness range, quietest first, with the measured
+    visual magnitude and sound level beside the loudness."""
+    rows = manifest[(manifest.split == "reference") & (manifest.sound_class == cls)].sort_values("loudness")
+    if rows.empty:
+        raise ParamsError(f"no reference pairs of class {cls!r}; choose one of {', '.join(scenes.CLASSES)}")
+    rows = rows.iloc[np.unique(np.linspace(0, len(rows) - 1, n).round().astype(int))].copy()
+    rows["visual_magnitude"] = scenes.visual_magnitude(scenes.load_images(root, rows))
+    rows["rms_db"] = [20 * np.log10(np.sqrt(np.mean(y ** 2)) + 1e-12) for y in scenes.load_audio(root, rows)]
+    return rows
+
+
+def loudness_relation(root: Path, manifest: pd.DataFrame, split: str = "reference") -> pd.DataFrame:
+    """Loudness and measured visual magnitude of every clean pair of the nine classes in a split: the ground-truth
+    relation the volume study measures against."""
+    rows = manifest[(manifest.split == split) & manifest.is_consistent.astype(bool)
+                    & manifest.sound_class.isin(scenes.CLASSES)].copy()
+    rows["visual_magnitude"] = scenes.visual_magnitude(scenes.load_images(root, rows))
+    return rows[["pair_id", "sound_class", "loudness", "visual_magnitude"]]

@@ -1,0 +1,151 @@
+"""Profiles: load, validate and hash the parameter sets that drive the notebooks.
+
+A notebook's cell tagged ``parameters`` is the schema: its names are the only keys a profile may set, and the
+type of each default is the type a value must have. ``params/<profile>/<notebook>.yaml`` overrides the defaults.
+"""
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from a2vlib.errors import ParamsError
+from a2vlib.runtime import repo_root
+
+PROFILES = ("ci", "lab", "paper")
+_NUMBER = (int, float)
+
+
+def notebooks_dir() -> Path:
+    return repo_root() / "notebooks"
+
+
+def notebook_path(name: str | os.PathLike) -> Path:
+    """The notebook ``name`` (``01_data_cleaning`` or ``01_data_cleaning.ipynb``) under ``notebooks/``, or the
+    path of an existing ``.ipynb`` file."""
+    name = str(name)
+    if name.endswith(".ipynb") and Path(name).is_file():
+        return Path(name).resolve()
+    stem = Path(name).name[:-6] if name.endswith(".ipynb") else name
+    path = notebooks_dir() / f"{stem}.ipynb"
+    if not path.exists():
+        known = ", ".join(list_notebooks()) or "none"
+        raise ParamsError(f"no notebook named {stem!r} in {notebooks_dir()}; known notebooks: {known}")
+    return path
+
+
+def list_notebooks() -> list[str]:
+    """Names of the numbered notebooks, in order."""
+    return sorted(p.stem for p in notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
+
+
+def notebook_defaults(path: str | os.PathLike) -> dict[str, Any]:
+    """The names and default values of the notebook's ``parameters`` cell (plain literal assignments)."""
+    import nbformat
+
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    cells = [c for c in nb.cells if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])]
+    if len(cells) != 1:
+        raise ParamsError(f"{path}: expected exactly one code cell tagged 'parameters', found {len(cells)}")
+    defaults: dict[str, Any] = {}
+    for node in ast.parse(cells[0].source).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            target, value = node.targets[0].id, node.value
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            target, value = node.target.id, node.value
+        else:
+            continue
+        try:
+            defaults[target] = ast.literal_eval(value)
+        except ValueError as exc:
+            raise ParamsError(f"{path}: parameter {target!r} must be a literal value in the parameters cell") from exc
+    return defaults
+
+
+def _type_ok(default: Any, value: Any) -> bool:
+    if default is None or value is None:
+        return True  # None means 'any' (or 'not set')
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, _NUMBER)
+    if isinstance(default, (list, tuple)):
+        return isinstance(value, (list, tuple))
+    return isinstance(value, type(default))
+
+
+def validate(values: dict[str, Any], defaults: dict[str, Any], source: str) -> dict[str, Any]:
+    """Check ``values`` against the notebook ``defaults``; unknown keys and wrong types are errors.
+
+    Returns ``values`` with ints given for float parameters turned into floats.
+    """
+    if not isinstance(values, dict):
+        raise ParamsError(f"{source}: expected a mapping of parameter names to values, got {type(values).__name__}")
+    for key, value in values.items():
+        if key not in defaults:
+            raise ParamsError(
+                f"{source}: unknown key {key!r}; the notebook's parameters are: {', '.join(sorted(defaults))}"
+            )
+        if not _type_ok(defaults[key], value):
+            raise ParamsError(
+                f"{source}: key {key!r} must be {type(defaults[key]).__name__} "
+                f"(like the notebook default {defaults[key]!r}), got {type(value).__name__} {value!r}"
+            )
+    return {k: float(v) if isinstance(defaults[k], float) and v is not None else v for k, v in values.items()}
+
+
+def profile_path(notebook: str, profile: str) -> Path:
+    return repo_root() / "params" / profile / f"{notebook}.yaml"
+
+
+def read_yaml(path: str | os.PathLike) -> dict[str, Any]:
+    """Read a parameter YAML file (empty file -> {}); clear errors for a missing file or bad YAML."""
+    import yaml
+
+    path = Path(path)
+    if not path.exists():
+        raise ParamsError(f"{path}: parameter file not found; create it or choose another profile")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"{path}: not valid YAML ({exc}); fix the syntax") from exc
+    return {} if data is None else data
+
+
+def load_params(notebook: str, profile: str | None = None, file: str | os.PathLike | None = None,
+                overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The full, validated parameter set for ``notebook``: defaults < profile file (or ``file``) < ``overrides``."""
+    path = notebook_path(notebook)
+    defaults = notebook_defaults(path)
+    params = dict(defaults)
+    if file is not None or profile is not None:
+        source = Path(file) if file is not None else profile_path(path.stem, profile)  # type: ignore[arg-type]
+        if file is None and profile not in PROFILES and not source.exists():
+            raise ParamsError(f"unknown profile {profile!r}; known profiles: {', '.join(PROFILES)}")
+        params.update(validate(read_yaml(source), defaults, str(source)))
+    if overrides:
+        params.update(validate(overrides, defaults, "command-line override"))
+    return params
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """``key=value`` from the command line; the value is read as YAML (so 3, 0.5, true, [1, 2] work)."""
+    import yaml
+
+    if "=" not in text:
+        raise ParamsError(f"override {text!r}: write it as key=value")
+    key, raw = text.split("=", 1)
+    try:
+        return key.strip(), yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"override {text!r}: value is not valid YAML ({exc})") from exc
+
+
+def params_hash(params: dict[str, Any], length: int = 12) -> str:
+    """A stable short hash of a parameter set (key order does not matter), used to key caches."""
+    text = json.dumps(params, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:length]

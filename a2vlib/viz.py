@@ -1,0 +1,151 @@
+"""Figures, sound players and tables for the notebooks: each function returns something a cell can show."""
+from __future__ import annotations
+
+import base64
+import html
+import io
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+
+def _figure(nrows: int, ncols: int, cell: float = 1.2, **kw):
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(nrows, ncols, figsize=(max(2.0, ncols * cell), max(1.5, nrows * cell)), squeeze=False, **kw)
+
+
+def image_grid(images: Sequence[Sequence[np.ndarray]], row_labels: Sequence[str] | None = None,
+               col_labels: Sequence[str] | None = None, title: str | None = None, cell: float = 1.1):
+    """A grid of RGB images given as rows (lists of (H, W, 3) uint8 arrays); returns the figure."""
+    nrows, ncols = len(images), max(len(r) for r in images)
+    fig, axes = _figure(nrows, ncols, cell)
+    for i, row in enumerate(images):
+        for j in range(ncols):
+            ax = axes[i][j]
+            ax.set_xticks([]), ax.set_yticks([])
+            for s in ax.spines.values():
+                s.set_visible(False)
+            if j < len(row):
+                ax.imshow(row[j], interpolation="nearest")
+            if j == 0 and row_labels is not None:
+                ax.set_ylabel(row_labels[i], rotation=0, ha="right", va="center", fontsize=9)
+            if i == 0 and col_labels is not None and j < len(col_labels):
+                ax.set_title(col_labels[j], fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def spectrogram_grid(waveforms: Sequence[np.ndarray], sr: int, titles: Sequence[str], ncols: int = 3):
+    """Log-mel spectrograms of several clips side by side; returns the figure."""
+    import librosa.display
+
+    from a2vlib.features.spectral import log_mel
+
+    nrows = int(np.ceil(len(waveforms) / ncols))
+    fig, axes = _figure(nrows, ncols, cell=2.6)
+    for k, ax in enumerate(np.ravel(axes)):
+        if k >= len(waveforms):
+            ax.axis("off")
+            continue
+        librosa.display.specshow(log_mel(waveforms[k], sr, n_mels=64), sr=sr, hop_length=512, x_axis="time",
+                                 y_axis="mel", ax=ax, vmin=-80, vmax=0, cmap="magma")
+        ax.set_title(titles[k], fontsize=9)
+        ax.set_xlabel(""), ax.set_ylabel("")
+    fig.tight_layout()
+    return fig
+
+
+def confusion_matrix(truth: Sequence[str], predicted: Sequence[str], labels: Sequence[str]) -> pd.DataFrame:
+    """Counts: rows = truth, columns = prediction."""
+    m = pd.DataFrame(0, index=list(labels), columns=list(labels))
+    for t, p in zip(truth, predicted, strict=True):
+        m.loc[t, p] += 1
+    m.index.name, m.columns.name = "truth", "predicted"
+    return m
+
+
+def confusion_plots(matrices: Mapping[str, pd.DataFrame]):
+    """Heat maps of several confusion matrices side by side; returns the figure."""
+    import seaborn as sns
+
+    fig, axes = _figure(1, len(matrices), cell=5.0)
+    for ax, (title, m) in zip(axes[0], matrices.items()):
+        sns.heatmap(m, annot=True, fmt="d", cbar=False, cmap="Blues", ax=ax, annot_kws={"fontsize": 7})
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def _png_data_uri(img: np.ndarray, scale: int = 2) -> str:
+    from PIL import Image
+
+    im = Image.fromarray(np.asarray(img, dtype=np.uint8))
+    im = im.resize((im.width * scale, im.height * scale), Image.NEAREST)
+    buf = io.BytesIO()
+    im.save(buf, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def _wav_data_uri(y: np.ndarray, sr: int) -> str:
+    import soundfile as sf
+
+    buf = io.BytesIO()
+    sf.write(buf, np.clip(np.asarray(y, dtype=np.float32), -1, 1), sr, format="WAV", subtype="PCM_16")
+    return "data:audio/wav;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def audio_player(y: np.ndarray, sr: int):
+    """An embedded player that keeps the clip's level (no normalisation: loudness is part of the story)."""
+    from IPython.display import Audio
+
+    return Audio(np.clip(y, -1, 1), rate=sr, normalize=False)
+
+
+def pair_gallery(items: Sequence[Mapping[str, Any]], sr: int, columns: Sequence[str] = ()) -> Any:
+    """An HTML table of image + sound pairs: each item has ``image``, ``audio`` and the fields named in ``columns``.
+
+    Images and sounds are embedded as data URIs, so the exported report plays them offline.
+    """
+    from IPython.display import HTML
+
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in ("picture", "sound", *columns))
+    rows = []
+    for it in items:
+        cells = [f"<td><img src='{_png_data_uri(it['image'])}' width='96'></td>",
+                 f"<td><audio controls preload='none' src='{_wav_data_uri(it['audio'], sr)}'></audio></td>"]
+        cells += [f"<td>{html.escape(_fmt(it.get(c, '')))}</td>" for c in columns]
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return HTML(f"<table><tr>{head}</tr>{''.join(rows)}</table>")
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:.3g}" if isinstance(v, (float, np.floating)) else str(v)
+
+
+def beside_paper(ours: Mapping[str, Any], paper: Mapping[str, Any], ours_name: str = "ours",
+                 paper_name: str = "paper") -> pd.DataFrame:
+    """A table with our figure and the paper's for each key (missing ones left blank)."""
+    keys = list(dict.fromkeys([*paper, *ours]))
+    return pd.DataFrame({paper_name: [paper.get(k) for k in keys], ours_name: [ours.get(k) for k in keys]},
+                        index=keys)
+
+
+def scatter_with_fit(x: Sequence[float], y: Sequence[float], hue: Sequence[str] | None = None, xlabel: str = "",
+                     ylabel: str = "", title: str = ""):
+    """A scatter plot (coloured by ``hue``) with the Spearman correlation in the title; returns the figure."""
+    import seaborn as sns
+    from scipy.stats import spearmanr
+
+    fig, axes = _figure(1, 1, cell=4.5)
+    ax = axes[0][0]
+    sns.scatterplot(x=np.asarray(x), y=np.asarray(y), hue=None if hue is None else list(hue), s=14, ax=ax)
+    rho = spearmanr(x, y).statistic
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=f"{title} (Spearman {rho:.2f})".strip())
+    if hue is not None:
+        ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,81 @@
+"""The runner end to end on tiny notebooks: papermill, HTML with embedded image and audio, metrics.json, run.json,
+index, and a failing notebook that still leaves its report and fails the command."""
+import json
+
+import nbformat
+import pytest
+
+from a2vlib.cli import main
+from a2vlib.report import build_index, run_notebook
+
+pytestmark = pytest.mark.notebooks
+
+BODY = """from pathlib import Path
+import numpy as np, matplotlib.pyplot as plt
+from a2vlib.report import Run
+from a2vlib.viz import audio_player
+run = Run("tiny", {"x": x}, Path(output_dir))
+run.metric("double", 2 * x)
+run.metric("nested.value", 0.5)
+plt.plot([0, 1], [1, 0]); plt.show()
+audio_player(0.1 * np.sin(np.arange(8000) / 3.0), 8000)"""
+
+
+def _notebook(path, body, extra=""):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    params = nbformat.v4.new_code_cell("x = 1\noutput_dir = ''")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(body)] + ([nbformat.v4.new_code_cell(extra)] if extra else [])
+    nbformat.write(nb, path)
+    return path
+
+
+def test_successful_run_leaves_a_complete_report(tmp_path):
+    nb = _notebook(tmp_path / "tiny.ipynb", BODY)
+    params = tmp_path / "p.yaml"
+    params.write_text("x: 21\n")
+    res = run_notebook(str(nb), "ci", reports_dir=tmp_path / "reports", params_file=params)
+    assert res.status == "ok", res.error
+    folder = tmp_path / "reports" / "ci" / "tiny"
+    assert res.metrics == {"double": 42, "nested": {"value": 0.5}}
+    run = json.loads((folder / "run.json").read_text())
+    assert run["params"]["x"] == 21 and run["status"] == "ok" and run["elapsed_s"] > 0
+    assert {"git", "packages", "device", "started"} <= set(run)
+    html = (folder / "tiny.html").read_text()
+    assert "data:image/png;base64," in html and "data:audio/wav;base64," in html
+    assert "a2vlib.report" not in html  # code hidden by default
+    assert '<script src="https://' not in html  # opens offline
+    assert (folder / "tiny.ipynb").exists()
+    index = build_index("ci", tmp_path / "reports").read_text()
+    assert "tiny/tiny.html" in index and "double = 42" in index
+
+
+def test_show_code_keeps_the_code(tmp_path):
+    nb = _notebook(tmp_path / "tiny.ipynb", BODY)
+    params = tmp_path / "p.yaml"
+    params.write_text("x: 1\n")
+    run_notebook(str(nb), "ci", reports_dir=tmp_path / "r", params_file=params, show_code=True)
+    assert "a2vlib.report" in (tmp_path / "r" / "ci" / "tiny" / "tiny.html").read_text()
+
+
+def test_failing_notebook_is_reported_and_fails_the_command(tmp_path, capsys):
+    nb = _notebook(tmp_path / "broken.ipynb", BODY, extra="raise ValueError('boom in cell three')")
+    params = tmp_path / "p.yaml"
+    params.write_text("x: 1\n")
+    code = main(["run", str(nb), "--profile", "ci", "--params-file", str(params), "--reports-dir", str(tmp_path / "r")])
+    assert code == 1
+    assert "boom in cell three" in capsys.readouterr().err
+    folder = tmp_path / "r" / "ci" / "broken"
+    assert "boom in cell three" in (folder / "broken.html").read_text()
+    run = json.loads((folder / "run.json").read_text())
+    assert run["status"] == "failed" and "ValueError" in run["error"]
+    assert "class='failed'" in (tmp_path / "r" / "ci" / "index.html").read_text()
+
+
+def test_bad_parameter_file_is_a_clear_error(tmp_path, capsys):
+    nb = _notebook(tmp_path / "tiny.ipynb", BODY)
+    params = tmp_path / "p.yaml"
+    params.write_text("y: 1\n")
+    assert main(["run", str(nb), "--params-file", str(params), "--reports-dir", str(tmp_path / "r")]) == 2
+    assert "p.yaml: unknown key 'y'" in capsys.readouterr().err

@@ -1,0 +1,60 @@
+import json
+
+import pytest
+import torch
+
+from a2vlib.errors import DeviceError
+from a2vlib.runtime import cached, pick_device, repo_root, resolve_path, run_metadata, seed_everything
+
+
+def test_repo_root_and_paths():
+    assert (repo_root() / "pyproject.toml").exists()
+    assert resolve_path("params") == repo_root() / "params"
+    assert resolve_path("/abs/x").as_posix() == "/abs/x"
+
+
+def test_device_choice():
+    assert pick_device("cpu").type == "cpu"
+    assert pick_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(DeviceError, match="no CUDA GPU is available"):
+            pick_device("cuda")
+    with pytest.raises(DeviceError, match="unknown device 'tpu'"):
+        pick_device("tpu")
+
+
+def test_seeding_repeats():
+    seed_everything(3)
+    a = torch.randn(5)
+    seed_everything(3)
+    assert torch.equal(a, torch.randn(5))
+
+
+def test_cache_builds_once_and_atomically(tmp_path, monkeypatch):
+    monkeypatch.setenv("A2V_CACHE", str(tmp_path))
+    calls = []
+
+    def build(folder):
+        calls.append(folder)
+        (folder / "x.txt").write_text("data")
+
+    a = cached("thing", {"n": 1}, build)
+    b = cached("thing", {"n": 1}, build)
+    assert a == b and len(calls) == 1 and (a / "x.txt").read_text() == "data"
+    assert json.loads((a / "params.json").read_text()) == {"n": 1}
+    assert cached("thing", {"n": 2}, build) != a
+
+    def broken(folder):
+        (folder / "half.txt").write_text("half")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        cached("thing", {"n": 3}, broken)
+    assert sorted(p.name for p in (tmp_path / "thing").iterdir()) == sorted([a.name, cached("thing", {"n": 2}, build).name])
+
+
+def test_run_metadata_has_what_reports_need():
+    meta = run_metadata("cpu")
+    assert set(meta) >= {"git", "packages", "python", "platform", "device", "started"}
+    assert meta["packages"]["torch"] == torch.__version__.split("+")[0] or meta["packages"]["torch"].startswith(torch.__version__[:4])
+    assert meta["device"]["device"] == "cpu"

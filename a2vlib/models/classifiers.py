@@ -120,7 +120,7 @@ def train_classifier(model: nn.Module, x: torch.Tensor, labels: Sequence[str], c
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            loss_sum += float(loss) * len(idx)
+            loss_sum += loss.item() * len(idx)
             correct += int((logits.argmax(1) == yb).sum())
             total += len(idx)
         history.append({"epoch": epoch + 1, "loss": loss_sum / total, "train_accuracy": correct / total})

@@ -1,0 +1,133 @@
+"""GAN losses for every GAN in the kit, by name.
+
+Each adversarial loss takes the discriminator's raw scores (logits, shape ``(N,)``) for real pairs, generated pairs
+and, optionally, *wrong* pairs (a real sample with a mismatched condition, Reed et al.'s GAN-CLS term) and returns a
+scalar to minimise. When a wrong pair is given, the discriminator's two negative terms (generated and wrong) are
+averaged, as in Reed et al., so that the real pair keeps the same weight as all negatives together in every kind.
+
+Kinds: ``bce`` (non-saturating), ``hinge`` (Wan et al. eq. 1-2), ``wgan-gp`` (Gulrajani et al.; the caller adds
+``gp_weight * gradient_penalty(...)``, see :data:`LOSSES`), ``wgan`` (Wasserstein loss without penalty; only the
+public code of Wan et al. uses it, in its "+SN" rung) and ``lsgan`` (Mao et al., least squares, targets 1/0).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from a2vlib.errors import A2VError
+
+GP_WEIGHT = 10.0  # lambda of Gulrajani et al.
+
+
+def _negatives(fake_term: Tensor, wrong_term: Tensor | None) -> Tensor:
+    """The negative side of a discriminator loss: the fake term, or the mean of the fake and wrong terms."""
+    return fake_term if wrong_term is None else 0.5 * (fake_term + wrong_term)
+
+
+def bce_d(real: Tensor, fake: Tensor, wrong: Tensor | None = None) -> Tensor:
+    """-log sigmoid(real) - log(1 - sigmoid(fake)) [wrong pairs -> 0 too, negatives averaged]."""
+    wrong_term = None if wrong is None else F.softplus(wrong).mean()
+    # softplus(-x) = -log sigmoid(x) and softplus(x) = -log(1 - sigmoid(x)), stable for large |x|
+    return F.softplus(-real).mean() + _negatives(F.softplus(fake).mean(), wrong_term)
+
+
+def bce_g(fake: Tensor) -> Tensor:
+    """Non-saturating generator loss: -log sigmoid(D(G(s, z), s))."""
+    return F.softplus(-fake).mean()
+
+
+def hinge_d(real: Tensor, fake: Tensor, wrong: Tensor | None = None) -> Tensor:
+    """Wan eq. 2 (adversarial part): relu(1 - real) + relu(1 + fake) [+ relu(1 + wrong), negatives averaged]."""
+    wrong_term = None if wrong is None else F.relu(1.0 + wrong).mean()
+    return F.relu(1.0 - real).mean() + _negatives(F.relu(1.0 + fake).mean(), wrong_term)
+
+
+def wasserstein_d(real: Tensor, fake: Tensor, wrong: Tensor | None = None) -> Tensor:
+    """Critic loss D(fake) - D(real) [wrong pairs count as fake, averaged]; the penalty is added by the caller."""
+    wrong_term = None if wrong is None else wrong.mean()
+    return _negatives(fake.mean(), wrong_term) - real.mean()
+
+
+def negative_score_g(fake: Tensor) -> Tensor:
+    """-D(G(s, z), s): the generator loss of hinge (Wan eq. 1), WGAN and WGAN-GP."""
+    return -fake.mean()
+
+
+def lsgan_d(real: Tensor, fake: Tensor, wrong: Tensor | None = None) -> Tensor:
+    """Least squares: 1/2 (D(real) - 1)^2 + 1/2 D(fake)^2 [wrong pairs -> 0 too, negatives averaged]."""
+    wrong_term = None if wrong is None else 0.5 * wrong.pow(2).mean()
+    return 0.5 * (real - 1.0).pow(2).mean() + _negatives(0.5 * fake.pow(2).mean(), wrong_term)
+
+
+def lsgan_g(fake: Tensor) -> Tensor:
+    """Least squares generator loss: 1/2 (D(G(s, z)) - 1)^2."""
+    return 0.5 * (fake - 1.0).pow(2).mean()
+
+
+@dataclass(frozen=True)
+class GANLoss:
+    """One kind of adversarial loss: its discriminator and generator terms, and whether it wants a gradient
+    penalty added by the caller (which alone can run the critic on interpolates)."""
+
+    d: Callable[..., Tensor]
+    g: Callable[[Tensor], Tensor]
+    gradient_penalty: bool = False
+
+
+LOSSES: dict[str, GANLoss] = {
+    "bce": GANLoss(bce_d, bce_g),
+    "hinge": GANLoss(hinge_d, negative_score_g),
+    "wgan-gp": GANLoss(wasserstein_d, negative_score_g, gradient_penalty=True),
+    "wgan": GANLoss(wasserstein_d, negative_score_g),
+    "lsgan": GANLoss(lsgan_d, lsgan_g),
+}
+
+
+def get_loss(kind: str) -> GANLoss:
+    """The loss registered as ``kind``; an unknown name is an :class:`A2VError` that lists the known ones."""
+    try:
+        return LOSSES[kind]
+    except KeyError:
+        raise A2VError(f"unknown GAN loss {kind!r}; known kinds: {', '.join(LOSSES)}") from None
+
+
+def discriminator_loss(kind: str, real: Tensor, fake: Tensor, wrong: Tensor | None = None) -> Tensor:
+    """The discriminator's adversarial loss of ``kind`` on real, generated and (optionally) wrong-pair scores."""
+    return get_loss(kind).d(real, fake, wrong)
+
+
+def generator_loss(kind: str, fake: Tensor) -> Tensor:
+    """The generator's adversarial loss of ``kind`` on the scores of generated pairs."""
+    return get_loss(kind).g(fake)
+
+
+def gradient_penalty(critic_fn: Callable[[Tensor], Tensor], real: Tensor, fake: Tensor,
+                     generator: torch.Generator | None = None) -> Tensor:
+    """Gulrajani et al.'s penalty E[(||grad_x critic(x)||_2 - 1)^2] at random interpolates of real and fake.
+
+    ``critic_fn`` maps a batch shaped like ``real`` to scores ``(N,)`` (bind the condition in a closure). One mixing
+    weight per sample; works for any sample shape (images, spectrograms, waveforms).
+    """
+    real, fake = real.detach(), fake.detach()
+    alpha = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1), generator=generator, device=real.device,
+                       dtype=real.dtype)
+    mixed = (real + alpha * (fake - real)).requires_grad_(True)
+    scores = critic_fn(mixed)
+    (grad,) = torch.autograd.grad(scores.sum(), mixed, create_graph=True)
+    # the small constant keeps the norm differentiable where the gradient vanishes
+    norm = torch.sqrt(grad.flatten(1).pow(2).sum(dim=1) + 1e-12)
+    return (norm - 1.0).pow(2).mean()
+
+
+def aux_classifier_loss(logits: Tensor, labels: Tensor) -> Tensor:
+    """Cross-entropy of the auxiliary classifier: -log P_C(c | x) averaged over the batch (Wan eq. 1-2)."""
+    return F.cross_entropy(logits, labels)
+
+
+def l1_loss(output: Tensor, target: Tensor) -> Tensor:
+    """Mean absolute error (reconstruction terms of the I2S and V2RA models)."""
+    return (output - target).abs().mean()

@@ -1,0 +1,315 @@
+"""Sound-to-image GAN of Wan et al. (2019): generator, discriminator, the ablation ladder of their Table 4 and the
+deviations of their public TensorFlow code.
+
+One configuration, :class:`S2IConfig`, whose default is the paper's full model (g): spectral norm + hinge loss +
+projection discriminator + auxiliary classifier. Each ablation rung of Table 4 is a small delta over it
+(:data:`RUNGS`, :func:`rung_config`); ``public_code=True`` layers the public code's deviations on top
+(:data:`PUBLIC_CODE_DEVIATIONS`).
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torch.nn.utils import parametrize
+from torch.nn.utils.parametrizations import spectral_norm as torch_spectral_norm
+
+from a2vlib.errors import A2VError, ParamsError
+from a2vlib.losses import LOSSES
+
+CONDITIONINGS = ("projection", "concat", "none")
+SN_VARIANTS = ("power-iteration", "frozen-u")
+CONCAT_EMBED_DIM = 128  # Reed et al. compress the condition to 128 values before tiling it
+
+# Table 4 of the paper: Inception score (mean, std over 10 splits) of each rung; (a) is real images.
+PAPER_TABLE4: dict[str, dict[str, Any]] = {
+    "a": {"model": "Upper bound (real images)", "is_mean": 4.44, "is_std": 1.91},
+    "b": {"model": "Improved WGAN", "is_mean": 1.42, "is_std": 0.13},
+    "c": {"model": "Conditional GAN", "is_mean": 2.21, "is_std": 0.38},
+    "d": {"model": "+ Spectral Norm", "is_mean": 2.45, "is_std": 0.48},
+    "e": {"model": "+ Hinge Loss", "is_mean": 2.49, "is_std": 0.51},
+    "f": {"model": "+ Projection Discriminator", "is_mean": 2.61, "is_std": 0.41},
+    "g": {"model": "+ Auxiliary Classifier", "is_mean": 2.83, "is_std": 0.53},
+}
+
+
+def _levels(image_size: int) -> int:
+    """Number of 2x up/down-sampling stages between 4x4 and ``image_size`` (a power of two, at least 8)."""
+    n = int(round(math.log2(image_size))) - 2 if image_size > 0 else 0
+    if n < 1 or 4 * 2 ** n != image_size:
+        raise A2VError(f"image_size must be a power of two >= 8 (e.g. 32 or 64), got {image_size}")
+    return n
+
+
+class FrozenSpectralNorm(nn.Module):
+    """Spectral norm as the public code of Wan et al. computes it: one power-iteration step from a random vector
+    ``u`` that is never updated, and sigma multiplied by 0.98 (so weights end up slightly above unit norm).
+
+    With ``u`` frozen, sigma stays a loose under-estimate of the largest singular value for all of training.
+    A parametrization for ``torch.nn.utils.parametrize``; ``_u`` is a buffer so it is saved in checkpoints.
+    """
+
+    def __init__(self, weight: Tensor, sigma_scale: float = 0.98, eps: float = 1e-12):
+        super().__init__()
+        self.sigma_scale = sigma_scale
+        self.eps = eps
+        self.register_buffer("_u", F.normalize(weight.new_empty(weight.shape[0]).normal_(), dim=0, eps=eps))
+
+    def forward(self, weight: Tensor) -> Tensor:
+        w = weight.flatten(1)
+        with torch.no_grad():  # like torch's spectral norm, u and v are constants for autograd
+            v = F.normalize(w.t() @ self._u, dim=0, eps=self.eps)
+            u = F.normalize(w @ v, dim=0, eps=self.eps)
+        sigma = torch.dot(u, w @ v)
+        return weight / (self.sigma_scale * sigma)
+
+
+def _spectral(module: nn.Module, enabled: bool, variant: str) -> nn.Module:
+    """Wrap a conv/linear layer's weight in spectral norm (torch's power iteration, or the public code's)."""
+    if not enabled:
+        return module
+    if variant == "power-iteration":
+        return torch_spectral_norm(module)
+    parametrize.register_parametrization(module, "weight", FrozenSpectralNorm(module.weight.detach()))
+    return module
+
+
+class S2IGenerator(nn.Module):
+    """(s, z) -> RGB image in [-1, 1]: a linear projection to 4x4, then transposed convolutions (k4, s2) with
+    BatchNorm and ReLU, halving the channels at each step, and a tanh. Four up-sampling layers at 64x64, as in
+    the paper; three at 32x32.
+
+    ``use_noise=False`` reproduces the public code, which never feeds z (the condition alone drives G).
+    """
+
+    def __init__(self, cond_dim: int, z_dim: int = 100, image_size: int = 64, width: int = 64,
+                 use_noise: bool = True, channels: int = 3):
+        super().__init__()
+        n = _levels(image_size)
+        self.cond_dim, self.z_dim, self.use_noise = cond_dim, z_dim, use_noise
+        c = width * 2 ** (n - 1)
+        in_dim = cond_dim + (z_dim if use_noise else 0)
+        # no bias before BatchNorm: its mean subtraction cancels it
+        self.project = nn.Sequential(nn.Linear(in_dim, c * 16, bias=False), nn.Unflatten(1, (c, 4, 4)),
+                                     nn.BatchNorm2d(c), nn.ReLU(inplace=True))
+        layers: list[nn.Module] = []
+        for _ in range(n - 1):
+            layers += [nn.ConvTranspose2d(c, c // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(c // 2),
+                       nn.ReLU(inplace=True)]
+            c //= 2
+        layers += [nn.ConvTranspose2d(c, channels, 4, 2, 1), nn.Tanh()]
+        self.upsample = nn.Sequential(*layers)
+
+    def forward(self, s: Tensor, z: Tensor | None = None) -> Tensor:
+        """``s`` (N, cond_dim), ``z`` (N, z_dim) or None (drawn from N(0, 1)); ignored when ``use_noise`` is off."""
+        if self.use_noise:
+            if z is None:
+                z = torch.randn(s.shape[0], self.z_dim, device=s.device, dtype=s.dtype)
+            s = torch.cat([s, z], dim=1)
+        return self.upsample(self.project(s))
+
+
+class S2IDiscriminator(nn.Module):
+    """(x, s) -> (realness logit (N,), class logits (N, n_classes) or None).
+
+    Trunk: stride-2 4x4 convolutions down to 4x4 (width, 2 width, ...), LeakyReLU 0.2, optional BatchNorm after
+    all but the first (DCGAN, Reed et al.). Its flattened 4x4 output phi(x) is the shared feature vector.
+
+    Conditioning: ``"concat"`` (Reed et al.): s is projected to 128 values (linear + LeakyReLU), tiled over the
+    4x4 grid and concatenated to the trunk output before a 1x1 conv; a linear layer then gives the logit.
+    ``"projection"`` (Miyato & Koyama): logit = psi(phi(x)) + <embed(s), phi(x)>, embed a linear map of the
+    continuous sound vector. ``"none"``: an unconditional logit psi(phi(x)).
+    The auxiliary classifier is a linear layer over phi(x) (the image alone, so it cannot read the label off s).
+    Spectral norm, when on, wraps every conv and linear layer.
+    """
+
+    def __init__(self, cond_dim: int, n_classes: int, image_size: int = 64, width: int = 64,
+                 spectral_norm: bool = True, conditioning: str = "projection", aux_classifier: bool = True,
+                 batchnorm: bool = False, sn_variant: str = "power-iteration", channels: int = 3):
+        super().__init__()
+        if conditioning not in CONDITIONINGS:
+            raise A2VError(f"unknown conditioning {conditioning!r}; choose one of {', '.join(CONDITIONINGS)}")
+        if sn_variant not in SN_VARIANTS:
+            raise A2VError(f"unknown spectral-norm variant {sn_variant!r}; choose one of {', '.join(SN_VARIANTS)}")
+        n = _levels(image_size)
+        self.conditioning = conditioning
+
+        def sn(m: nn.Module) -> nn.Module:
+            return _spectral(m, spectral_norm, sn_variant)
+
+        chans = [channels] + [width * 2 ** i for i in range(n)]
+        trunk: list[nn.Module] = []
+        for i in range(n):
+            trunk.append(sn(nn.Conv2d(chans[i], chans[i + 1], 4, 2, 1)))
+            if batchnorm and i > 0:  # DCGAN: no normalisation on the input layer
+                trunk.append(nn.BatchNorm2d(chans[i + 1]))
+            trunk.append(nn.LeakyReLU(0.2, inplace=True))
+        self.trunk = nn.Sequential(*trunk)
+        c = chans[-1]
+        features = c * 16
+        if conditioning == "concat":
+            self.cond_embed = nn.Sequential(sn(nn.Linear(cond_dim, CONCAT_EMBED_DIM)), nn.LeakyReLU(0.2))
+            joint: list[nn.Module] = [sn(nn.Conv2d(c + CONCAT_EMBED_DIM, c, 1))]
+            if batchnorm:
+                joint.append(nn.BatchNorm2d(c))
+            self.joint = nn.Sequential(*joint, nn.LeakyReLU(0.2, inplace=True))
+        elif conditioning == "projection":
+            self.embed = sn(nn.Linear(cond_dim, features, bias=False))
+        self.psi = sn(nn.Linear(features, 1))
+        self.classifier = sn(nn.Linear(features, n_classes)) if aux_classifier else None
+
+    def forward(self, x: Tensor, s: Tensor) -> tuple[Tensor, Tensor | None]:
+        phi = self.trunk(x)
+        flat = phi.flatten(1)
+        if self.conditioning == "concat":
+            e = self.cond_embed(s)[:, :, None, None].expand(-1, -1, phi.shape[2], phi.shape[3])
+            logit = self.psi(self.joint(torch.cat([phi, e], dim=1)).flatten(1)).squeeze(1)
+        else:
+            logit = self.psi(flat).squeeze(1)
+            if self.conditioning == "projection":
+                logit = logit + (self.embed(s) * flat).sum(dim=1)
+        classes = self.classifier(flat) if self.classifier is not None else None
+        return logit, classes
+
+
+@dataclass(frozen=True)
+class S2IConfig:
+    """Everything that defines one S2I model and its training; the defaults are the paper's full model (g).
+
+    Sizes follow the paper (64x64, width 64, 10-d z: "266 = 256-d SoundNet feature + 10-d z"), the schedule its
+    text (G five times per D update, Adam 2e-4) and the public code (beta1 0.5, batch 32, 300 epochs).
+    ``mismatched_term`` is on: eq. 2 omits it, but the paper trains "similar to text-to-image [2]" (GAN-CLS) and
+    Table 4 adds one technique per row on top of (c), which has it; the public code's dropping it in the hinge
+    rungs is listed among its deviations.
+    """
+
+    image_size: int = 64
+    width: int = 64
+    z_dim: int = 10
+    use_noise: bool = True
+    loss: str = "hinge"
+    conditioning: str = "projection"
+    spectral_norm: bool = True
+    sn_variant: str = "power-iteration"
+    aux_classifier: bool = True
+    aux_weight: float = 1.0
+    mismatched_term: bool = True
+    batchnorm_in_d: bool = False
+    gp_weight: float = 10.0
+    d_steps: int = 1
+    g_steps: int = 5
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    betas: tuple[float, float] = (0.5, 0.999)
+    batch_size: int = 32
+    epochs: int = 300
+    public_code: bool = False
+
+    def __post_init__(self) -> None:
+        if self.loss not in LOSSES:
+            raise ParamsError(f"S2IConfig.loss: unknown loss {self.loss!r}; known: {', '.join(LOSSES)}")
+        if self.conditioning not in CONDITIONINGS:
+            raise ParamsError(f"S2IConfig.conditioning: {self.conditioning!r} is not one of {', '.join(CONDITIONINGS)}")
+        if self.sn_variant not in SN_VARIANTS:
+            raise ParamsError(f"S2IConfig.sn_variant: {self.sn_variant!r} is not one of {', '.join(SN_VARIANTS)}")
+        _levels(self.image_size)
+        for name in ("width", "d_steps", "g_steps", "batch_size", "epochs", "z_dim"):
+            if getattr(self, name) < (0 if name == "z_dim" else 1):
+                raise ParamsError(f"S2IConfig.{name}: {getattr(self, name)} is out of range")
+        object.__setattr__(self, "betas", tuple(self.betas))  # YAML gives lists; keep the config hashable
+
+    def replace(self, **changes: Any) -> S2IConfig:
+        """A copy with ``changes``; an unknown field is a :class:`ParamsError` naming the known ones."""
+        known = {f.name for f in dataclasses.fields(self)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise ParamsError(f"unknown S2IConfig field(s) {unknown}; known: {', '.join(sorted(known))}")
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def trainer_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for :class:`a2vlib.train.GANTrainer` (everything but the models and the data)."""
+        return {"loss": self.loss, "z_dim": self.z_dim, "d_steps": self.d_steps, "g_steps": self.g_steps,
+                "lr_g": self.lr_g, "lr_d": self.lr_d, "betas": self.betas, "batch_size": self.batch_size,
+                "mismatched_term": self.mismatched_term, "aux_weight": self.aux_weight,
+                "gp_weight": self.gp_weight}
+
+
+DEFAULT = S2IConfig()
+
+# Each rung of Table 4 as its delta over the default (g). Rows (b) and (c) use "the same network architecture as
+# [2]" (Reed et al.: concatenated condition, BatchNorm in D, GAN-CLS mismatched term, no SN, no classifier);
+# (b) applies improved WGAN to it, so (b) and (c) differ in the loss alone. Reed's critic keeps its BatchNorm in
+# (b) (Gulrajani et al. advise against BN with a gradient penalty; override batchnorm_in_d to try without).
+# (d) "+SN" in the SN-GAN sense: spectral norm replaces BatchNorm in D (the paper's D is "convolution layers with
+# spectral normalization", and the public code keeping BN is one of its listed deviations).
+RUNGS: dict[str, dict[str, Any]] = {
+    "b": {"loss": "wgan-gp", "conditioning": "concat", "spectral_norm": False, "batchnorm_in_d": True,
+          "aux_classifier": False},
+    "c": {"loss": "bce", "conditioning": "concat", "spectral_norm": False, "batchnorm_in_d": True,
+          "aux_classifier": False},
+    "d": {"loss": "bce", "conditioning": "concat", "aux_classifier": False},
+    "e": {"conditioning": "concat", "aux_classifier": False},
+    "f": {"aux_classifier": False},
+    "g": {},
+}
+
+# What the public TensorFlow code does differently from the paper, the rungs where it applies and the config
+# delta that reproduces it (applied in this order by rung_config(..., public_code=True)).
+PUBLIC_CODE_DEVIATIONS: dict[str, dict[str, Any]] = {
+    "noise_not_fed": {
+        "what": "z is never fed to the generator (its input is the sound vector alone)",
+        "rungs": ("b", "c", "d", "e", "f", "g"), "delta": {"use_noise": False}},
+    "spectral_norm_u_frozen": {
+        "what": "the power-iteration vector u is never updated, and sigma is multiplied by 0.98",
+        "rungs": ("d", "e", "f", "g"), "delta": {"sn_variant": "frozen-u"}},
+    "batchnorm_with_spectral_norm": {
+        "what": "the discriminator keeps BatchNorm alongside spectral norm",
+        "rungs": ("d", "e", "f", "g"), "delta": {"batchnorm_in_d": True}},
+    "sn_rung_wasserstein_loss": {
+        "what": "the '+SN' rung also switches to a Wasserstein loss without gradient penalty",
+        "rungs": ("d",), "delta": {"loss": "wgan"}},
+    "hinge_rungs_no_mismatch": {
+        "what": "the hinge rungs drop the mismatched-pair (wrong image) term",
+        "rungs": ("e", "f", "g"), "delta": {"mismatched_term": False}},
+    "wgan_gp_weight_20": {
+        "what": "the improved-WGAN rung uses a gradient-penalty weight of 20, not Gulrajani et al.'s 10",
+        "rungs": ("b",), "delta": {"gp_weight": 20.0}},
+    "schedule": {
+        "what": "1 discriminator step then 5 generator steps per batch (as the paper's text says)",
+        "rungs": ("b", "c", "d", "e", "f", "g"), "delta": {"d_steps": 1, "g_steps": 5}},
+}
+
+
+def rung_config(rung: str = "g", public_code: bool = False, **overrides: Any) -> S2IConfig:
+    """The configuration of ablation rung ``rung`` ("b".."g") of Table 4, optionally with the public code's
+    deviations, then ``overrides`` (e.g. ``image_size=32, width=32`` for a CPU run)."""
+    if rung not in RUNGS:
+        raise A2VError(f"unknown rung {rung!r}; the rungs of Wan et al.'s Table 4 are {', '.join(RUNGS)} "
+                       "((a) is the real-image upper bound, not a model)")
+    delta = dict(RUNGS[rung])
+    if public_code:
+        for deviation in PUBLIC_CODE_DEVIATIONS.values():
+            if rung in deviation["rungs"]:
+                delta.update(deviation["delta"])
+        delta["public_code"] = True
+    delta.update(overrides)
+    return DEFAULT.replace(**delta)
+
+
+def build_s2i(config: S2IConfig, cond_dim: int, n_classes: int) -> tuple[S2IGenerator, S2IDiscriminator]:
+    """The generator and discriminator that ``config`` describes."""
+    generator = S2IGenerator(cond_dim, z_dim=config.z_dim, image_size=config.image_size, width=config.width,
+                             use_noise=config.use_noise)
+    discriminator = S2IDiscriminator(cond_dim, n_classes, image_size=config.image_size, width=config.width,
+                                     spectral_norm=config.spectral_norm, conditioning=config.conditioning,
+                                     aux_classifier=config.aux_classifier, batchnorm=config.batchnorm_in_d,
+                                     sn_variant=config.sn_variant)
+    return generator, discriminator

@@ -1,0 +1,387 @@
+"""One trainer for every GAN in the kit (S2I now; I2S and V2RA later).
+
+The data are triples (sample, condition, label): the sample is whatever the generator makes (an image, a
+spectrogram, a waveform), the condition any tensor the generator and discriminator take, the label an optional
+class index (for the auxiliary classifier and for drawing mismatched conditions from another class). The trainer
+never looks at shapes.
+
+Contract with the networks: ``generator(condition, z)`` (or ``generator(condition)`` when ``z_dim`` is None) returns
+a batch shaped like the samples; ``discriminator(sample, condition)`` returns scores, or a tuple (scores, class
+logits or None). Scores may have any shape (N, ...): the losses average over every element, so patch
+discriminators work too.
+
+Resuming is exact on CPU: a checkpoint holds the models, the optimisers, every random-number state (torch, NumPy,
+Python, CUDA when present, and the generator that orders the data) and the history, and an interrupted run that is
+resumed ends with the same weights, bit for bit, as one that ran straight through.
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+from torch.utils.data import Dataset, TensorDataset
+
+from a2vlib.atomic import atomic_path
+from a2vlib.errors import A2VError, DataError
+from a2vlib.losses import GP_WEIGHT, aux_classifier_loss, get_loss, gradient_penalty
+from a2vlib.runtime import pick_device, progress, seed_everything
+
+CHECKPOINT_NAME = "checkpoint.pt"
+# Options that must match between a run and the checkpoint it resumes; the rest (callbacks, checkpointing, device)
+# may change.
+_RESUME_KEYS = ("loss", "z_dim", "d_steps", "g_steps", "lr_g", "lr_d", "betas", "batch_size", "mismatched_term",
+                "aux_weight", "gp_weight", "seed", "drop_last")
+
+Batch = tuple[Tensor, Tensor, "Tensor | None"]
+Callback = Callable[["GANTrainer", int, dict[str, Any]], "dict[str, Any] | None"]
+
+
+class _Samples:
+    """Random access to (sample, condition, label) batches from tensors, a TensorDataset or any map-style Dataset
+    whose items are (sample, condition) or (sample, condition, label)."""
+
+    def __init__(self, data: Any):
+        if isinstance(data, TensorDataset):
+            data = data.tensors
+        self.tensors: tuple[Tensor, Tensor, Tensor | None] | None = None
+        self.dataset: Dataset | None = None
+        if isinstance(data, (tuple, list)) and 2 <= len(data) <= 3 and all(
+                t is None or isinstance(t, Tensor) for t in data):
+            x, c, y = (*data, None)[:3]
+            if x is None or c is None or len(x) != len(c) or (y is not None and len(y) != len(x)):
+                sizes = [None if t is None else len(t) for t in data]
+                raise DataError(f"samples, conditions and labels must be tensors of equal length, got {sizes}")
+            self.tensors = (x, c, None if y is None else y.long())
+            self.n = len(x)
+        elif isinstance(data, Dataset) and hasattr(data, "__len__"):
+            self.dataset, self.n = data, len(data)
+        else:
+            raise DataError("training data must be (samples, conditions[, labels]) tensors or a map-style Dataset "
+                            f"of such tuples, got {type(data).__name__}")
+
+    def batch(self, idx: Tensor) -> Batch:
+        if self.tensors is not None:
+            x, c, y = self.tensors
+            return x[idx], c[idx], None if y is None else y[idx]
+        items = [self.dataset[i] for i in idx.tolist()]
+        if len(items[0]) not in (2, 3):
+            raise DataError(f"dataset items must be (sample, condition[, label]), got {len(items[0])} fields")
+        x = torch.stack([torch.as_tensor(it[0]) for it in items])
+        c = torch.stack([torch.as_tensor(it[1]) for it in items])
+        y = torch.as_tensor([int(it[2]) for it in items]) if len(items[0]) == 3 else None
+        return x, c, y
+
+
+def mismatched_indices(n: int, labels: Tensor | None = None, generator: torch.Generator | None = None,
+                       device: torch.device | str = "cpu") -> Tensor:
+    """For each of ``n`` batch entries, the index of another entry to take a *wrong* condition from: uniformly
+    among entries of another class when ``labels`` are given, else among the other entries. An entry whose class
+    fills the whole batch falls back to any other entry."""
+    eye = torch.eye(n, dtype=torch.bool, device=device)
+    invalid = eye if labels is None else labels[:, None] == labels[None, :]
+    stuck = invalid.all(dim=1)
+    if bool(stuck.any()):
+        invalid = torch.where(stuck[:, None], eye, invalid)
+    scores = torch.rand(n, n, generator=generator, device=device).masked_fill_(invalid, -1.0)
+    return scores.argmax(dim=1)
+
+
+@contextlib.contextmanager
+def _rng_preserved() -> Iterator[None]:
+    """Run a block (callbacks) without disturbing the random streams that training draws from."""
+    state = (random.getstate(), np.random.get_state(), torch.get_rng_state(),
+             torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
+    try:
+        yield
+    finally:
+        random.setstate(state[0])
+        np.random.set_state(state[1])
+        torch.set_rng_state(state[2])
+        if state[3] is not None:
+            torch.cuda.set_rng_state_all(state[3])
+
+
+def _plain(value: Any) -> Any:
+    """NumPy and 0-d torch numbers as Python numbers, so the history loads with ``weights_only=True``."""
+    if isinstance(value, Tensor) and value.numel() == 1:
+        return value.item()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+@dataclass
+class TrainResult:
+    generator: nn.Module
+    discriminator: nn.Module
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+class GANTrainer:
+    """Alternating GAN training: per batch, ``d_steps`` discriminator updates, then ``g_steps`` generator updates
+    (fresh z each step), with Adam for both.
+
+    Discriminator loss = adversarial loss of ``loss`` on (real, generated[, wrong]) pairs
+    + ``gp_weight`` x gradient penalty (kinds that ask for one, e.g. ``wgan-gp``)
+    + ``aux_weight`` x cross-entropy of the class head on real samples (when D has one and labels are given).
+    Generator loss = adversarial loss + ``aux_weight`` x cross-entropy of the class head on generated samples.
+    Wrong pairs (``mismatched_term``) pair each real sample with the condition of another batch entry of another
+    class.
+
+    ``callbacks`` run after each epoch as ``cb(trainer, epoch, metrics)`` (epoch counted from 1); a returned dict
+    of plain numbers is merged into that epoch's metrics. They run with the random state saved and restored, so
+    sampling in a callback does not change training. Checkpoints go to ``checkpoint_dir/checkpoint.pt`` every
+    ``checkpoint_every`` epochs and after the last one.
+    """
+
+    def __init__(self, generator: nn.Module, discriminator: nn.Module, loss: str = "hinge", *,
+                 z_dim: int | None = 100, d_steps: int = 1, g_steps: int = 1, lr_g: float = 2e-4,
+                 lr_d: float = 2e-4, betas: Sequence[float] = (0.5, 0.999), batch_size: int = 32,
+                 mismatched_term: bool = False, aux_weight: float = 1.0, gp_weight: float = GP_WEIGHT,
+                 seed: int = 0, device: str = "auto", checkpoint_dir: str | Path | None = None,
+                 checkpoint_every: int = 1, callbacks: Sequence[Callback] = (), drop_last: bool = True,
+                 deterministic: bool = True):
+        self.loss_spec = get_loss(loss)  # fails early on an unknown kind
+        if d_steps < 1 or g_steps < 1 or batch_size < 1:
+            raise A2VError(f"d_steps, g_steps and batch_size must be >= 1, got {d_steps}, {g_steps}, {batch_size}")
+        self.options: dict[str, Any] = {
+            "loss": loss, "z_dim": z_dim, "d_steps": d_steps, "g_steps": g_steps, "lr_g": lr_g, "lr_d": lr_d,
+            "betas": tuple(betas), "batch_size": batch_size, "mismatched_term": mismatched_term,
+            "aux_weight": aux_weight, "gp_weight": gp_weight, "seed": seed, "drop_last": drop_last}
+        self.device = pick_device(device)
+        self.generator = generator.to(self.device)
+        self.discriminator = discriminator.to(self.device)
+        self._d_params = [p for p in self.discriminator.parameters() if p.requires_grad]
+        self.opt_g = torch.optim.Adam([p for p in self.generator.parameters() if p.requires_grad], lr=lr_g,
+                                      betas=tuple(betas))
+        self.opt_d = torch.optim.Adam(self._d_params, lr=lr_d, betas=tuple(betas))
+        self.checkpoint_dir = None if checkpoint_dir is None else Path(checkpoint_dir)
+        self.checkpoint_every = checkpoint_every
+        self.callbacks = list(callbacks)
+        self.deterministic = deterministic  # off trades bit-exact repeats for speed on a GPU
+        self.data_generator = torch.Generator()  # orders the data; its own stream so it is checkpointed alone
+        self.epoch = 0
+        self.history: list[dict[str, Any]] = []
+        self._checkpoint_epoch: int | None = None  # epoch of the checkpoint on disk from this run
+
+    # -- networks -------------------------------------------------------------------------------------------
+    def _generate(self, cond: Tensor) -> Tensor:
+        z_dim = self.options["z_dim"]
+        if z_dim is None:
+            return self.generator(cond)
+        return self.generator(cond, torch.randn(cond.shape[0], z_dim, device=cond.device))
+
+    def _discriminate(self, x: Tensor, cond: Tensor) -> tuple[Tensor, Tensor | None]:
+        out = self.discriminator(x, cond)
+        return (out[0], out[1]) if isinstance(out, (tuple, list)) else (out, None)
+
+    @torch.no_grad()
+    def sample(self, cond: Tensor, z: Tensor | None = None) -> Tensor:
+        """Generated samples for ``cond`` (and ``z``; drawn when None) with the generator in eval mode."""
+        was_training = self.generator.training
+        self.generator.eval()
+        try:
+            cond = cond.to(self.device)
+            if self.options["z_dim"] is None:
+                return self.generator(cond)
+            if z is None:
+                z = torch.randn(cond.shape[0], self.options["z_dim"], device=self.device)
+            return self.generator(cond, z.to(self.device))
+        finally:
+            self.generator.train(was_training)
+
+    # -- one iteration ----------------------------------------------------------------------------------------
+    def _guard(self, who: str, terms: dict[str, Tensor], total: Tensor, where: str) -> None:
+        """Stop before a non-finite loss reaches the weights; the last checkpoint on disk stays the good one."""
+        if bool(torch.isfinite(total).all()):
+            return
+        bad = ", ".join(f"{k}={v.item()}" for k, v in terms.items() if not bool(torch.isfinite(v).all()))
+        kept = (f"the last good checkpoint ({self.checkpoint_path}, epoch {self._checkpoint_epoch}) is kept"
+                if self._checkpoint_epoch is not None else "no checkpoint had been written yet")
+        raise A2VError(f"non-finite {who} loss ({self.options['loss']}) at {where}: {bad or f'total={total.item()}'}; "
+                       f"training stopped before the update; {kept}")
+
+    def _d_step(self, x: Tensor, cond: Tensor, labels: Tensor | None, where: str) -> dict[str, Tensor]:
+        with torch.no_grad():
+            fake = self._generate(cond)
+        real_out, real_cls = self._discriminate(x, cond)
+        fake_out, _ = self._discriminate(fake, cond)
+        wrong_out = None
+        if self.options["mismatched_term"]:
+            wrong = mismatched_indices(x.shape[0], labels, device=x.device)
+            wrong_out, _ = self._discriminate(x, cond[wrong])
+        terms = {"d_adv": self.loss_spec.d(real_out, fake_out, wrong_out)}
+        if self.loss_spec.gradient_penalty:
+            terms["gp"] = self.options["gp_weight"] * gradient_penalty(
+                lambda v: self._discriminate(v, cond)[0], x, fake)
+        if real_cls is not None and labels is not None and self.options["aux_weight"]:
+            terms["d_aux"] = self.options["aux_weight"] * aux_classifier_loss(real_cls, labels)
+        total = sum(terms.values())
+        self._guard("discriminator", terms, total, where)
+        self.opt_d.zero_grad(set_to_none=True)
+        total.backward()
+        self.opt_d.step()
+        stats = {"d_loss": total, **terms, "d_real": real_out.mean(), "d_fake": fake_out.mean()}
+        if wrong_out is not None:
+            stats["d_wrong"] = wrong_out.mean()
+        return stats
+
+    def _g_step(self, cond: Tensor, labels: Tensor | None, where: str) -> dict[str, Tensor]:
+        fake_out, fake_cls = self._discriminate(self._generate(cond), cond)
+        terms = {"g_adv": self.loss_spec.g(fake_out)}
+        if fake_cls is not None and labels is not None and self.options["aux_weight"]:
+            terms["g_aux"] = self.options["aux_weight"] * aux_classifier_loss(fake_cls, labels)
+        total = sum(terms.values())
+        self._guard("generator", terms, total, where)
+        self.opt_g.zero_grad(set_to_none=True)
+        total.backward()
+        self.opt_g.step()
+        return {"g_loss": total, **terms}
+
+    def _iteration(self, x: Tensor, cond: Tensor, labels: Tensor | None, epoch: int,
+                   it: int) -> list[dict[str, Tensor]]:
+        stats = []
+        for k in range(self.options["d_steps"]):
+            stats.append(self._d_step(x, cond, labels, f"epoch {epoch}, iteration {it}, D step {k + 1}"))
+        # D is frozen during G steps: no gradients for its weights are computed or kept
+        for p in self._d_params:
+            p.requires_grad_(False)
+        try:
+            for k in range(self.options["g_steps"]):
+                stats.append(self._g_step(cond, labels, f"epoch {epoch}, iteration {it}, G step {k + 1}"))
+        finally:
+            for p in self._d_params:
+                p.requires_grad_(True)
+        return stats
+
+    # -- checkpoints ------------------------------------------------------------------------------------------
+    @property
+    def checkpoint_path(self) -> Path | None:
+        return None if self.checkpoint_dir is None else self.checkpoint_dir / CHECKPOINT_NAME
+
+    def _rng_state(self) -> dict[str, Any]:
+        kind, keys, pos, has_gauss, gauss = np.random.get_state()
+        return {"torch": torch.get_rng_state(),
+                "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+                # NumPy's key array as a tensor, so the checkpoint loads with weights_only=True
+                "numpy": (kind, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, gauss),
+                "python": random.getstate(), "data": self.data_generator.get_state()}
+
+    def _set_rng_state(self, state: dict[str, Any]) -> None:
+        torch.set_rng_state(state["torch"])
+        if state["cuda"] and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state["cuda"])
+        kind, keys, pos, has_gauss, gauss = state["numpy"]
+        np.random.set_state((kind, keys.numpy().astype(np.uint32), pos, has_gauss, gauss))
+        random.setstate(state["python"])
+        self.data_generator.set_state(state["data"])
+
+    def save_checkpoint(self) -> Path:
+        """Write the whole training state atomically: a reader (or a resumed run) never sees a partial file."""
+        if self.checkpoint_path is None:
+            raise A2VError("no checkpoint_dir was given to the trainer")
+        state = {"epoch": self.epoch, "history": self.history, "options": self.options,
+                 "generator": self.generator.state_dict(), "discriminator": self.discriminator.state_dict(),
+                 "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(), "rng": self._rng_state()}
+        with atomic_path(self.checkpoint_path) as tmp:
+            torch.save(state, tmp)
+        self._checkpoint_epoch = self.epoch
+        return self.checkpoint_path
+
+    def load_checkpoint(self, path: str | Path | None = None) -> None:
+        """Restore models, optimisers, random states, epoch and history from a checkpoint."""
+        path = Path(path) if path is not None else self.checkpoint_path
+        if path is None or not path.exists():
+            raise A2VError(f"no checkpoint at {path}")
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        saved = {k: tuple(v) if isinstance(v, list) else v for k, v in state["options"].items()}
+        differ = {k: (saved.get(k), self.options[k]) for k in _RESUME_KEYS if saved.get(k) != self.options[k]}
+        if differ:
+            raise A2VError(f"checkpoint {path} was written with other training options (saved, now): {differ}")
+        self.generator.load_state_dict(state["generator"])
+        self.discriminator.load_state_dict(state["discriminator"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        self._set_rng_state(state["rng"])
+        self.epoch, self.history = state["epoch"], state["history"]
+        self._checkpoint_epoch = self.epoch
+
+    # -- the loop ---------------------------------------------------------------------------------------------
+    def fit(self, data: Any, epochs: int, resume: bool = False) -> TrainResult:
+        """Train until ``epochs`` epochs are done in all. ``resume=True`` continues from the checkpoint in
+        ``checkpoint_dir`` when there is one (else starts afresh); without it, epochs and history start from zero
+        (on the models' current weights). Returns the models and the history: one dict per epoch with the mean
+        losses and discriminator scores, ``images``, ``train_time_s`` (the updates alone), ``images_per_s`` and
+        ``time_s`` (with callbacks)."""
+        samples = _Samples(data)
+        bs = self.options["batch_size"]
+        n_batches = samples.n // bs if self.options["drop_last"] else math.ceil(samples.n / bs)
+        if n_batches == 0:
+            raise DataError(f"{samples.n} training samples make no full batch of {bs}; lower batch_size")
+        seed_everything(self.options["seed"], deterministic=self.deterministic)
+        if resume and self.checkpoint_path is not None and self.checkpoint_path.exists():
+            self.load_checkpoint()
+        else:
+            self.data_generator.manual_seed(self.options["seed"])
+            self.epoch, self.history, self._checkpoint_epoch = 0, [], None
+        self.generator.train()
+        self.discriminator.train()
+        bar = progress(total=max(epochs - self.epoch, 0) * n_batches, desc="GAN training", unit="it")
+        try:
+            while self.epoch < epochs:
+                self._run_epoch(samples, n_batches, bar)
+        finally:
+            bar.close()
+        if self.checkpoint_path is not None and self._checkpoint_epoch != self.epoch:
+            self.save_checkpoint()  # the final state, whatever checkpoint_every says
+        return TrainResult(self.generator, self.discriminator, self.history)
+
+    def _run_epoch(self, samples: _Samples, n_batches: int, bar: Any) -> None:
+        epoch, bs = self.epoch + 1, self.options["batch_size"]
+        start = time.perf_counter()
+        order = torch.randperm(samples.n, generator=self.data_generator)
+        sums: dict[str, Tensor] = {}
+        counts: dict[str, int] = {}
+        n_seen = 0
+        for it in range(n_batches):
+            x, cond, labels = samples.batch(order[it * bs:(it + 1) * bs])
+            x, cond = x.to(self.device, non_blocking=True), cond.to(self.device, non_blocking=True)
+            labels = None if labels is None else labels.to(self.device, non_blocking=True)
+            for step in self._iteration(x, cond, labels, epoch, it + 1):
+                for k, v in step.items():
+                    sums[k] = sums[k] + v.detach() if k in sums else v.detach()
+                    counts[k] = counts.get(k, 0) + 1
+            n_seen += x.shape[0]
+            bar.update(1)
+        train_time = time.perf_counter() - start
+        metrics: dict[str, Any] = {"epoch": epoch}
+        metrics.update({k: (sums[k] / counts[k]).item() for k in sums})
+        metrics.update({"images": n_seen, "train_time_s": train_time, "images_per_s": n_seen / train_time})
+        with _rng_preserved():
+            for callback in self.callbacks:
+                extra = callback(self, epoch, dict(metrics))
+                if extra:
+                    metrics.update({k: _plain(v) for k, v in extra.items()})
+        self.generator.train()  # a callback may have switched modes
+        self.discriminator.train()
+        metrics["time_s"] = time.perf_counter() - start
+        self.history.append(metrics)
+        self.epoch = epoch
+        bar.set_postfix(d_loss=f"{metrics['d_loss']:.3f}", g_loss=f"{metrics['g_loss']:.3f}", refresh=False)
+        every = self.checkpoint_every
+        if self.checkpoint_path is not None and every and (epoch % every == 0):
+            self.save_checkpoint()
+
+
+def train_gan(generator: nn.Module, discriminator: nn.Module, data: Any, epochs: int, resume: bool = False,
+              **options: Any) -> TrainResult:
+    """Build a :class:`GANTrainer` with ``options`` and fit it: the one-call form."""
+    return GANTrainer(generator, discriminator, **options).fit(data, epochs, resume=resume)

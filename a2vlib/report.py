@@ -269,7 +269,7 @@ def store_checked_outputs(executed: str | os.PathLike, source: str | os.PathLike
     for done, cell in zip(ran_cells, src_cells):
         checked = cell.source.lstrip().startswith(NBVAL_MARK)
         cell.outputs = done.outputs if checked else []
-        cell.execution_count = None
+        cell.execution_count = done.execution_count if checked else None  # nbval skips 'unrun' reference cells
         stored += checked
     nbformat.write(src, source)
     return stored

@@ -116,7 +116,7 @@ def pair_gallery(items: Sequence[Mapping[str, Any]], sr: int, columns: Sequence[
     rows = []
     for it in items:
         cells = [f"<td><img src='{_png_data_uri(it['image'])}' width='96'></td>",
-                 f"<td><audio controls preload='none' src='{_wav_data_uri(it['audio'], sr)}'></audio></td>"]
+                 f"<td><audio controls preload='metadata' src='{_wav_data_uri(it['audio'], sr)}'></audio></td>"]
         cells += [f"<td>{html.escape(_fmt(it.get(c, '')))}</td>" for c in columns]
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return HTML(f"<table><tr>{head}</tr>{''.join(rows)}</table>")
@@ -126,12 +126,19 @@ def _fmt(v: Any) -> str:
     return f"{v:.3g}" if isinstance(v, (float, np.floating)) else str(v)
 
 
+def verdict(text: str):
+    """A sentence of the report computed from the run (shown as Markdown)."""
+    from IPython.display import Markdown
+
+    return Markdown(text)
+
+
 def beside_paper(ours: Mapping[str, Any], paper: Mapping[str, Any], ours_name: str = "ours",
                  paper_name: str = "paper") -> pd.DataFrame:
     """A table with our figure and the paper's for each key (missing ones left blank)."""
     keys = list(dict.fromkeys([*paper, *ours]))
-    return pd.DataFrame({paper_name: [paper.get(k) for k in keys], ours_name: [ours.get(k) for k in keys]},
-                        index=keys)
+    return pd.DataFrame({paper_name: [_fmt(paper[k]) if k in paper else "" for k in keys],
+                         ours_name: [_fmt(ours[k]) if k in ours else "" for k in keys]}, index=keys)
 
 
 def scatter_with_fit(x: Sequence[float], y: Sequence[float], hue: Sequence[str] | None = None, xlabel: str = "",

@@ -156,3 +156,39 @@ def scatter_with_fit(x: Sequence[float], y: Sequence[float], hue: Sequence[str] 
         ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
     return fig
+
+
+def ladder_plot(summary: pd.DataFrame):
+    """Per rung: our classifier score (mean +- std over seeds) beside the paper's Inception Score, and the accuracy of
+    generated images by the scene and the object judge; returns the figure."""
+    fig, axes = _figure(1, 2, cell=5.0)
+    rungs = list(summary.index)
+    x = np.arange(len(rungs))
+    ax = axes[0][0]
+    ax.bar(x - 0.2, summary.score_mean, 0.4, yerr=summary.score_std.fillna(0), label="ours: classifier score")
+    ax.bar(x + 0.2, summary.paper_IS, 0.4, yerr=summary.paper_IS_std, label="paper: Inception Score", alpha=0.6)
+    ax.set_xticks(x, [f"({r})" for r in rungs])
+    ax.set_title("Generation score by rung")
+    ax.legend(fontsize=8)
+    ax = axes[0][1]
+    ax.errorbar(x, summary.accuracy_mean, yerr=summary.accuracy_std.fillna(0), marker="o", label="scene judge")
+    ax.errorbar(x, summary.object_accuracy_mean, yerr=summary.object_accuracy_std.fillna(0), marker="s",
+                label="object judge")
+    ax.set_xticks(x, [f"({r})" for r in rungs])
+    ax.set_ylim(0, 1)
+    ax.set_title("Accuracy of generated images")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def gain_plot(table: pd.DataFrame, gains: Sequence[float], title: str = ""):
+    """Visual magnitude of generated images against gain, one line per sound; returns the figure."""
+    fig, axes = _figure(1, 1, cell=5.0)
+    ax = axes[0][0]
+    for _, row in table.iterrows():
+        ax.plot(gains, row.drop("sound").to_numpy(dtype=float), marker=".", alpha=0.7, label=row["sound"])
+    ax.set(xlabel="gain applied to the sound", ylabel="visual magnitude of the generated image", title=title)
+    ax.legend(fontsize=7, ncol=3)
+    fig.tight_layout()
+    return fig

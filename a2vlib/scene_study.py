@@ -269,9 +269,10 @@ def sample_rows(model: TrainedS2I, data: SceneData, per_class: int = 6, seed: in
 # Evaluation
 
 
-def _spread_conditions(data: SceneData, n: int) -> tuple[np.ndarray, list[str]]:
-    """``n`` test conditions, cycling through the test set in order (so every sound is used about equally)."""
-    idx = np.arange(n) % len(data.test_labels)
+def _spread_conditions(data: SceneData, n: int, seed: int = 0) -> tuple[np.ndarray, list[str]]:
+    """``n`` test conditions, cycling through the test set (every sound used about equally), in a seeded random
+    order: the score's splits are contiguous blocks and must each be a sample of all classes, not of one."""
+    idx = np.random.default_rng(seed).permutation(np.arange(n) % len(data.test_labels))
     return data.test_cond[idx], [data.test_labels[i] for i in idx]
 
 
@@ -295,7 +296,7 @@ def evaluate(model: TrainedS2I, data: SceneData, judges_: Judges, n_images: int 
     judge; never called an Inception Score), accuracy by the scene and the object judge, within-class diversity
     against the real images' and from z alone, and FID against the real reference images (on the scene judge's
     features, or Inception pool3 with ``fid_backbone="inception"``)."""
-    cond, labels = _spread_conditions(data, n_images)
+    cond, labels = _spread_conditions(data, n_images, seed)
     images = generate(model, cond, seed)
     score = classifier_score(judges_.scene, images, splits=splits, min_per_split=max(1, n_images // splits))
     scene_acc = classification_accuracy(judges_.scene, images, labels, judge="scene judge")
@@ -312,8 +313,10 @@ def evaluate(model: TrainedS2I, data: SceneData, judges_: Judges, n_images: int 
 
 
 def upper_bound(data: SceneData, judges_: Judges, splits: int = 10) -> dict[str, Any]:
-    """Row (a) of Table 4: the same figures on real images (the test pairs' pictures, FID against the reference)."""
-    images, labels = data.test_images, data.test_labels
+    """Row (a) of Table 4: the same figures on real images (the test pairs' pictures, FID against the reference),
+    scored in a seeded random order as the generated images are."""
+    order = np.random.default_rng(0).permutation(len(data.test_labels))
+    images, labels = data.test_images[order], [data.test_labels[i] for i in order]
     score = classifier_score(judges_.scene, images, splits=splits, min_per_split=max(1, len(images) // splits))
     return {"score": score["mean"], "score_std": score["std"],
             "accuracy": classification_accuracy(judges_.scene, images, labels)["overall"],
@@ -397,16 +400,20 @@ def ladder_verdict(summary: pd.DataFrame) -> str:
     if gap > spread:
         text += (f"The full model (g) is above the cGAN (c) in accuracy of generated images by {gap:+.1%} "
                  f"(scene judge), more than the spread over seeds ({spread:.1%}), as the paper found in score.")
-    elif gap > 0:
-        text += (f"The full model (g) is above the cGAN (c) in accuracy by {gap:+.1%}, but within the spread over "
-                 f"seeds ({spread:.1%}): at this budget the gap is not resolved.")
     else:
-        text += (f"**The full model (g) is not above the cGAN (c)** in accuracy ({gap:+.1%}); at this training "
-                 "budget the paper's ordering does not appear.")
+        text += (f"**The full model (g) is not clearly above the cGAN (c)** in accuracy of generated images "
+                 f"({gap:+.1%}, spread over seeds {spread:.1%}). Why: the scene judge is satisfied by the background, "
+                 "which every rung learns to paint within minutes (notes.md), so its accuracy saturates for all "
+                 "rungs; and this profile trains a small fraction of the paper's budget (301 epochs at 64x64).")
     obj_gap = g["object_accuracy_mean"] - c["object_accuracy_mean"]
-    text += (f" By the object judge (which the background alone cannot satisfy) the difference is {obj_gap:+.1%};"
-             f" object accuracy of (g) is {g['object_accuracy_mean']:.1%} against {summary.loc['a', 'object_accuracy_mean']:.1%}"
-             " for real images." if "a" in summary.index else "")
+    if "a" in summary.index:
+        real_obj = summary.loc["a", "object_accuracy_mean"]
+        text += (f" By the object judge (which the background alone cannot satisfy) the difference is {obj_gap:+.1%};"
+                 f" object accuracy of (g) is {g['object_accuracy_mean']:.1%} against {real_obj:.1%} for real "
+                 "images")
+        chance = 1 / 9
+        text += (": **the generators paint the right scene, not yet the object** (object accuracy near chance, "
+                 f"{chance:.0%})." if g["object_accuracy_mean"] < 2 * chance else ".")
     return text
 
 
@@ -467,3 +474,61 @@ def benchmark_table(result: Mapping[str, Any]) -> pd.DataFrame:
     med = result["median_images_per_s"]
     return pd.DataFrame({"median images/s": med, "repetitions": {k: len(v) for k, v in result["images_per_s"].items()}}
                         ).assign(**{"trainer overhead": f"{100 * result['trainer_overhead_fraction']:+.1f} %"})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Feature comparison (Wan Table 2)
+
+
+def compare_features(params: Mapping[str, Any], base: Mapping[str, Any], seeds: Sequence[int],
+                     features: Sequence[str] = FEATURES, classifier_epochs: int = 12, judge_epochs: int = 15,
+                     device: str | torch.device = "cpu", **eval_kw: Any) -> pd.DataFrame:
+    """The full model (g) conditioned on each sound feature, over seeds: one row per (feature, seed). The pictures
+    and the judges are the same for every feature; only the condition vector changes."""
+    from a2vlib.runtime import progress
+
+    frames = []
+    for feature in progress(features, desc="features"):
+        data = scene_data(params, feature, base.get("image_size", 32), classifier_epochs, device)
+        df = train_and_evaluate(data, judges(data, judge_epochs, int(params.get("seed", 0))),
+                                rung_config("g", **base), seeds, device, **eval_kw)
+        df.insert(0, "feature", feature)
+        df.insert(1, "feature_dim", data.cond_dim)
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True)
+
+
+def feature_summary(runs: pd.DataFrame) -> pd.DataFrame:
+    """Mean and spread over seeds per feature, with the paper's Table 2 (Inception Score on real videos) beside."""
+    stats = runs.groupby("feature", sort=False)[["score", "accuracy", "object_accuracy", "fid"]].agg(["mean", "std"])
+    stats.columns = [f"{m}_{s}" for m, s in stats.columns]
+    stats.insert(0, "dim", runs.groupby("feature", sort=False).feature_dim.first())
+    stats["paper_IS"] = [PAPER_TABLE2.get(f, np.nan) for f in stats.index]
+    stats.index = [FEATURE_NAMES.get(f, f) for f in stats.index]
+    return stats
+
+
+def feature_verdict(summary: pd.DataFrame) -> str:
+    """Which feature wins here and in the paper, and whether the ordering agrees."""
+    from scipy.stats import spearmanr
+
+    ours, paper = summary.score_mean.idxmax(), summary.paper_IS.idxmax()
+    rho = spearmanr(summary.score_mean, summary.paper_IS).statistic
+    best = summary.loc[ours]
+    text = (f"Here the best condition is **{ours}** (classifier score {best.score_mean:.2f} +- "
+            f"{0 if np.isnan(best.score_std) else best.score_std:.2f}); in the paper it is {paper}. The rank "
+            f"correlation between our ordering and the paper's is {rho:.2f}. ")
+    gaps = summary.score_mean.max() - summary.score_mean.min()
+    spread = np.nanmax(summary.score_std.to_numpy()) if summary.score_std.notna().any() else np.nan
+    if np.isfinite(spread) and gaps <= spread:
+        text += ("The differences between features are within the spread over seeds, so this run does not separate "
+                 "them.")
+    text += (" SoundNet never heard SceneSynth's synthetic sounds (notebook 01), while the spectral features describe "
+             "them directly, so the paper's advantage for SoundNet is not expected to carry over.")
+    return text
+
+
+def feature_metrics(runs: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """``feature_score.<feature>.mean|std`` (std over seeds, 0 for one seed)."""
+    stats = runs.groupby("feature").score.agg(["mean", lambda s: float(np.std(s))])
+    return {f: {"mean": float(stats.loc[f].iloc[0]), "std": float(stats.loc[f].iloc[1])} for f in stats.index}

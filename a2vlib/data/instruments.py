@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from a2vlib.data.audio_io import check_waveform
-from a2vlib.data.synth_audio import soundfont_path
+from a2vlib.data.synth_audio import render_notes, soundfont_path
 from a2vlib.errors import DataError, ParamsError
 
 INSTRUMENTS = ("bassoon", "cello", "clarinet", "double_bass", "flute", "horn", "oboe", "sax", "trombone",
@@ -100,55 +100,6 @@ def resolve_soundfont(soundfont: str = "auto") -> tuple[str, Path]:
     return path.stem, path
 
 
-@lru_cache(maxsize=4)
-def _synth(path: str, sr: int):
-    """One loaded synthesizer per (font, rate): loading FluidR3_GM takes over a second and ~400 MB."""
-    try:
-        import tinysoundfont
-    except ImportError as exc:
-        raise DataError("package 'tinysoundfont' is not installed (needed to render instrument clips); "
-                        "run `make setup`") from exc
-    synth = tinysoundfont.Synth(samplerate=sr)
-    try:
-        sfid = synth.sfload(path)
-    except Exception as exc:  # the binding raises a bare Exception for unreadable files
-        raise DataError(f"{path}: cannot load this soundfont ({exc}); give a valid .sf2 file") from exc
-    return synth, sfid
-
-
-def _render(path: str, notes: list[tuple[float, int, int, float]], sr: int, n: int, program: int) -> np.ndarray:
-    """``(onset_s, key, velocity, duration_s)`` notes on one melodic program -> mono float32 (n,).
-
-    Like :func:`a2vlib.data.synth_audio.render_notes`, which is tied to TimGM6mb, but for any font.
-    """
-    synth, sfid = _synth(path, sr)
-    # The synth is shared: silence voices left from the previous clip so each clip depends on its notes only.
-    synth.sounds_off()
-    while np.any(np.frombuffer(synth.generate(256), dtype=np.float32)):
-        pass
-    synth.program_select(0, sfid, 0, program)
-    events = []
-    for onset, key, vel, dur in notes:
-        events.append((int(onset * sr), 1, key, int(np.clip(vel, 1, 127))))
-        events.append((int((onset + dur) * sr), 0, key, 0))
-    events.sort()  # at equal times note-offs (0) come before note-ons (1): legato notes do not cut each other
-    out = np.zeros(2 * n, dtype=np.float32)  # interleaved stereo, as the synth writes it
-    pos = 0
-    for at, on, key, vel in events:
-        at = min(at, n)
-        if at > pos:
-            synth.generate(at - pos, memoryview(out[2 * pos:2 * at]).cast("B"))
-            pos = at
-        if on:
-            synth.noteon(0, key, vel)
-        else:
-            synth.noteoff(0, key)
-    if pos < n:
-        synth.generate(n - pos, memoryview(out[2 * pos:]).cast("B"))
-    synth.sounds_off()
-    return out.reshape(n, 2).mean(axis=1)
-
-
 @lru_cache(maxsize=None)
 def playable_keys(path: str, sr: int, program: int, lo: int, hi: int) -> tuple[int, ...]:
     """Keys in [lo, hi] that the font actually sounds for ``program``: fonts have holes in their key maps
@@ -156,7 +107,7 @@ def playable_keys(path: str, sr: int, program: int, lo: int, hi: int) -> tuple[i
     probe = int(0.1 * sr)
     keys = []
     for key in range(lo, hi + 1):
-        y = _render(path, [(0.0, key, 100, 1.0)], sr, probe, program)
+        y = render_notes([(0.0, key, 100, 1.0)], sr, probe, program, soundfont=path)
         if np.sqrt(np.mean(y ** 2)) > _SILENT_RMS:
             keys.append(key)
     return tuple(keys)
@@ -199,7 +150,8 @@ def render_clip(instrument: str, rng: np.random.Generator, sr: int = 22050, seco
     notes = _phrase(rng, keys, seconds)
     lead = int(LEAD_IN_S * sr)
     n = int(round(seconds * sr))
-    y = _render(str(path), [(t + LEAD_IN_S, k, v, d) for t, k, v, d in notes], sr, lead + n, program)[lead:]
+    y = render_notes([(t + LEAD_IN_S, k, v, d) for t, k, v, d in notes], sr, lead + n, program,
+                     soundfont=path)[lead:]
     rms = float(np.sqrt(np.mean(y.astype(np.float64) ** 2)))
     if rms <= _SILENT_RMS * 0.1:
         raise DataError(f"{path}: {instrument} clip rendered silent (program {program}, notes {notes})")

@@ -43,26 +43,31 @@ def soundfont_path() -> Path:
     return path
 
 
-@lru_cache(maxsize=None)
-def _synth(sr: int):
-    """One loaded synthesizer per sample rate: parsing the 6 MB font for every clip would dominate the cost."""
+@lru_cache(maxsize=4)
+def _synth(path: str, sr: int):
+    """One loaded synthesizer per (font, sample rate): parsing a font for every clip would dominate the cost (and
+    FluidR3_GM takes over a second and ~400 MB)."""
     try:
         import tinysoundfont
     except ImportError as exc:
-        raise DataError("package 'tinysoundfont' is not installed (needed to render SceneSynth music); "
+        raise DataError("package 'tinysoundfont' is not installed (needed to render soundfont instruments); "
                         "run `make setup`") from exc
     synth = tinysoundfont.Synth(samplerate=sr)
-    sfid = synth.sfload(str(soundfont_path()))
+    try:
+        sfid = synth.sfload(path)
+    except Exception as exc:  # the binding raises a bare Exception for unreadable files
+        raise DataError(f"{path}: cannot load this soundfont ({exc}); give a valid .sf2 file") from exc
     return synth, sfid
 
 
 def render_notes(notes: list[tuple[float, int, int, float]], sr: int, n: int, program: int,
-                 drums: bool = False) -> np.ndarray:
+                 drums: bool = False, soundfont: str | Path | None = None) -> np.ndarray:
     """Render ``(onset_s, key, velocity, duration_s)`` notes with one soundfont program; mono float32 (n,).
 
-    ``drums=True`` selects drum kit ``program`` of bank 128 on the General MIDI percussion channel.
+    ``drums=True`` selects drum kit ``program`` of bank 128 on the General MIDI percussion channel. ``soundfont``
+    defaults to TimGM6mb (:func:`soundfont_path`).
     """
-    synth, sfid = _synth(sr)
+    synth, sfid = _synth(str(soundfont or soundfont_path()), sr)
     # The synth is shared: silence any voice left from the previous clip so each clip depends on its notes only.
     synth.sounds_off()
     while np.any(np.frombuffer(synth.generate(256), dtype=np.float32)):

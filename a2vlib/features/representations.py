@@ -17,7 +17,7 @@ and rounded to a power of two (1024 / 256 at 22,050 Hz); Hann window, centred fr
 1 + samples // hop = 44 frames, as Chen's 128 x 44 log-mel. All dB values use a fixed reference (1.0), not the
 clip's maximum, so loudness is kept; the floors (1e-5 amplitude, 1e-10 power) put silence at -100 dB.
 
-CQT: 12 bins per octave from E1 (41.2 Hz, the lowest note of double bass and tuba) up to the last bin below
+CQT: 12 bins per octave from E1 (41.2 Hz, the lowest note generated for double bass and tuba) up to the last bin below
 0.46 sr (96 bins to 9.96 kHz at 22,050 Hz), hop as the STFT's. The lowest octave's filters are longer than a
 0.5 s clip; librosa zero-pads them and warns ("n_fft=... is too large"), a warning silenced here (as for
 any clip shorter than the STFT window).

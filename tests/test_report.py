@@ -79,3 +79,28 @@ def test_bad_parameter_file_is_a_clear_error(tmp_path, capsys):
     params.write_text("y: 1\n")
     assert main(["run", str(nb), "--params-file", str(params), "--reports-dir", str(tmp_path / "r")]) == 2
     assert "p.yaml: unknown key 'y'" in capsys.readouterr().err
+
+
+def test_store_checked_outputs_keeps_only_marked_cells(tmp_path):
+    from a2vlib.errors import A2VError
+    from a2vlib.report import store_checked_outputs
+
+    src = tmp_path / "src.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("# NBVAL_CHECK_OUTPUT\n1 + 1"), nbformat.v4.new_code_cell("2 + 2")]
+    nbformat.write(nb, src)
+    ran = nbformat.v4.new_notebook()
+    ran.cells = [nbformat.v4.new_code_cell(c.source) for c in nb.cells]
+    for i, cell in enumerate(ran.cells):
+        cell.execution_count = i + 1
+        cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": str(2 * (i + 1))}, execution_count=i + 1)]
+    executed = tmp_path / "ran.ipynb"
+    nbformat.write(ran, executed)
+    assert store_checked_outputs(executed, src) == 1
+    stored = nbformat.read(src, as_version=4)
+    assert stored.cells[0].outputs[0]["data"]["text/plain"] == "2" and stored.cells[0].execution_count == 1
+    assert stored.cells[1].outputs == [] and stored.cells[1].execution_count is None
+    ran.cells[1].source = "3 + 3"
+    nbformat.write(ran, executed)
+    with pytest.raises(A2VError, match="was not run from the current"):
+        store_checked_outputs(executed, src)

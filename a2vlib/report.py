@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import os
 import sys
 import time
@@ -20,9 +21,11 @@ KERNEL = "python3"
 
 
 def _to_jsonable(value: Any) -> Any:
-    """numpy scalars/arrays and tuples -> plain JSON types."""
+    """numpy scalars/arrays and tuples -> plain JSON types; NaN and infinities -> null (strict JSON has neither)."""
     if hasattr(value, "tolist"):
-        return value.tolist()
+        value = value.tolist()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     if isinstance(value, dict):
         return {str(k): _to_jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -199,9 +202,18 @@ def run_notebook(name: str, profile: str = "ci", overrides: dict[str, Any] | Non
     return NotebookResult(name, status, elapsed, folder, error, _read_json(folder / "metrics.json"))
 
 
+def _scalars(metrics: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """Scalar figures of a (nested) metrics dict with dotted names, top level first."""
+    flat = [(prefix + k, v) for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    for k, v in metrics.items():
+        if isinstance(v, dict):
+            flat += _scalars(v, f"{prefix}{k}.")
+    return flat
+
+
 def _headline(metrics: dict[str, Any], limit: int = 6) -> str:
     """The first few scalar figures of a metrics.json, for the index."""
-    items = [(k, v) for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    items = _scalars(metrics)
     return ", ".join(f"{k} = {v:.3g}" if isinstance(v, float) else f"{k} = {v}" for k, v in items[:limit])
 
 

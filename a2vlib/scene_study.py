@@ -529,6 +529,7 @@ def feature_verdict(summary: pd.DataFrame) -> str:
 
 
 def feature_metrics(runs: pd.DataFrame) -> dict[str, dict[str, float]]:
-    """``feature_score.<feature>.mean|std`` (std over seeds, 0 for one seed)."""
-    stats = runs.groupby("feature").score.agg(["mean", lambda s: float(np.std(s))])
-    return {f: {"mean": float(stats.loc[f].iloc[0]), "std": float(stats.loc[f].iloc[1])} for f in stats.index}
+    """``feature_score.<feature>.mean|std``: the same mean and (sample) standard deviation over seeds as
+    :func:`feature_summary` shows; the std is NaN (null in metrics.json) for a single seed."""
+    stats = runs.groupby("feature").score.agg(["mean", "std"])
+    return {f: {"mean": float(stats.loc[f, "mean"]), "std": float(stats.loc[f, "std"])} for f in stats.index}

@@ -104,3 +104,17 @@ def test_store_checked_outputs_keeps_only_marked_cells(tmp_path):
     nbformat.write(ran, executed)
     with pytest.raises(A2VError, match="was not run from the current"):
         store_checked_outputs(executed, src)
+
+
+def test_metrics_are_strict_json(tmp_path):
+
+    import numpy as np
+
+    from a2vlib.report import Run
+
+    run = Run("t", {}, tmp_path)
+    run.metric("rungs.g.score_std", float("nan"))
+    run.metric("arr", np.array([1.5, np.inf]))
+    text = (tmp_path / "metrics.json").read_text()
+    assert "NaN" not in text and "Infinity" not in text
+    assert json.loads(text) == {"rungs": {"g": {"score_std": None}}, "arr": [1.5, None]}

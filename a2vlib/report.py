@@ -6,6 +6,7 @@ import html
 import json
 import math
 import os
+import re
 import sys
 import time
 import traceback
@@ -143,8 +144,9 @@ def export_html(ipynb: Path, html_path: Path, show_code: bool = False) -> Path:
     exporter.exclude_output_prompt = True
     exporter.exclude_anchor_links = True
     body, _ = exporter.from_notebook_node(nb)
-    # MathJax and require.js come from CDNs; our pages use neither, and offline they only add load errors.
-    body = "\n".join(line for line in body.splitlines() if "<script src=\"https://" not in line)
+    # MathJax and require.js come from CDNs; our pages use neither, and offline they only add load errors. Remove the
+    # elements alone: a template line can hold other markup too (the title, an inline script's opening tag).
+    body = re.sub(r'<script src="https://[^"]*">\s*</script>', "", body)
     write_text(html_path, body)
     return html_path
 

@@ -114,7 +114,7 @@ def test_explorer_widget_builds():
 
 def test_volume_verdict_is_honest():
     assert "below the kit's target" in volume.verdict(0.3, 0.99)
-    assert "bigger object" in volume.verdict(0.9, 0.99, 0.85)
+    assert "rises with the gain" in volume.verdict(0.9, 0.99, 0.85)
 
 
 def test_ladder_summary_and_verdict():
@@ -138,3 +138,15 @@ def test_config_table_shows_deltas_only():
     assert table.loc["g", "delta over (g)"] == "none: the default"
     assert "loss=wgan-gp" in table.loc["b", "delta over (g)"]
     assert "image_size" not in table.loc["c", "delta over (g)"]
+
+
+def test_breakdowns_and_in_range_correlation():
+    table = pd.DataFrame({"sound": ["a", "b"], "x0.5": [0.02, 0.03], "x1": [0.04, 0.05], "x2": [0.06, 0.07],
+                          "x3": [0.9, 0.01]})
+    real = np.full((2, 32, 32, 3), 200, np.uint8)
+    real[:, 10:20, 10:20] = 0  # magnitude 100/1024, above every entry but the breakdown
+    broken = volume.breakdowns(table, real)
+    assert broken["x3"] == 1 and broken.drop("x3").sum() == 0
+    assert volume.in_range_spearman(table, [0.5, 1, 2, 3]) > 0.8
+    text = volume.verdict(0.75, 1.0, rho_in_range=0.6, broken=broken)
+    assert "1 at x3" in text and "not yet a clean object size" in text and "0.60" in text

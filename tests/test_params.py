@@ -3,7 +3,7 @@ import pytest
 
 from a2vlib.errors import ParamsError
 from a2vlib.params import (PROFILES, list_notebooks, load_params, notebook_defaults, params_hash, parse_override,
-                           profile_path, validate)
+                           profile_path)
 
 
 @pytest.fixture

@@ -149,3 +149,23 @@ def params_hash(params: dict[str, Any], length: int = 12) -> str:
     """A stable short hash of a parameter set (key order does not matter), used to key caches."""
     text = json.dumps(params, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
+def is_int(value: Any) -> bool:
+    """An integer that is not a bool (YAML and numpy both give these)."""
+    import numpy as np
+
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def is_number(value: Any) -> bool:
+    """A real number that is not a bool."""
+    import numpy as np
+
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+def require(config: Any, ok: bool, name: str, what: str) -> None:
+    """Raise :class:`ParamsError` naming ``Config.field=value`` and what to give, unless ``ok``."""
+    if not ok:
+        raise ParamsError(f"{type(config).__name__}.{name}={getattr(config, name)!r}: {what}")

@@ -209,6 +209,15 @@ class GANTrainer:
         raise A2VError(f"non-finite {who} loss ({self.options['loss']}) at {where}: {bad or f'total={total.item()}'}; "
                        f"training stopped before the update; {kept}")
 
+    def _update(self, who: str, optimiser: torch.optim.Optimizer, terms: dict[str, Tensor], where: str) -> Tensor:
+        """Sum the loss terms, stop on NaN/inf before touching the weights, then take one optimiser step."""
+        total = sum(terms.values())
+        self._guard(who, terms, total, where)
+        optimiser.zero_grad(set_to_none=True)
+        total.backward()
+        optimiser.step()
+        return total
+
     def _d_step(self, x: Tensor, cond: Tensor, labels: Tensor | None, where: str) -> dict[str, Tensor]:
         with torch.no_grad():
             fake = self._generate(cond)
@@ -224,11 +233,7 @@ class GANTrainer:
                 lambda v: self._discriminate(v, cond)[0], x, fake)
         if real_cls is not None and labels is not None and self.options["aux_weight"]:
             terms["d_aux"] = self.options["aux_weight"] * aux_classifier_loss(real_cls, labels)
-        total = sum(terms.values())
-        self._guard("discriminator", terms, total, where)
-        self.opt_d.zero_grad(set_to_none=True)
-        total.backward()
-        self.opt_d.step()
+        total = self._update("discriminator", self.opt_d, terms, where)
         stats = {"d_loss": total, **terms, "d_real": real_out.mean(), "d_fake": fake_out.mean()}
         if wrong_out is not None:
             stats["d_wrong"] = wrong_out.mean()
@@ -239,12 +244,7 @@ class GANTrainer:
         terms = {"g_adv": self.loss_spec.g(fake_out)}
         if fake_cls is not None and labels is not None and self.options["aux_weight"]:
             terms["g_aux"] = self.options["aux_weight"] * aux_classifier_loss(fake_cls, labels)
-        total = sum(terms.values())
-        self._guard("generator", terms, total, where)
-        self.opt_g.zero_grad(set_to_none=True)
-        total.backward()
-        self.opt_g.step()
-        return {"g_loss": total, **terms}
+        return {"g_loss": self._update("generator", self.opt_g, terms, where), **terms}
 
     def _iteration(self, x: Tensor, cond: Tensor, labels: Tensor | None, epoch: int,
                    it: int) -> list[dict[str, Tensor]]:

@@ -32,6 +32,7 @@ import numpy as np
 from a2vlib.data.audio_io import check_waveform
 from a2vlib.data.synth_audio import render_notes, soundfont_path
 from a2vlib.errors import DataError, ParamsError
+from a2vlib.params import is_int, require
 
 INSTRUMENTS = ("bassoon", "cello", "clarinet", "double_bass", "flute", "horn", "oboe", "sax", "trombone",
                "trumpet", "tuba", "viola", "violin")
@@ -66,20 +67,13 @@ class InstrumentConfig:
     soundfont: str = "auto"  # "auto" | "FluidR3_GM" | "TimGM6mb" | path of an .sf2 file
 
     def __post_init__(self) -> None:
-        def need(ok: bool, name: str, what: str) -> None:
-            if not ok:
-                raise ParamsError(f"InstrumentConfig.{name}={getattr(self, name)!r}: {what}")
-
-        def is_int(v) -> bool:
-            return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-
-        need(is_int(self.seed) and self.seed >= 0, "seed", "give an integer >= 0")
-        need(is_int(self.n_per_class) and self.n_per_class >= 1, "n_per_class", "give an integer >= 1")
-        need(isinstance(self.seconds, (int, float)) and 0.05 <= self.seconds <= 30, "seconds",
+        require(self, is_int(self.seed) and self.seed >= 0, "seed", "give an integer >= 0")
+        require(self, is_int(self.n_per_class) and self.n_per_class >= 1, "n_per_class", "give an integer >= 1")
+        require(self, isinstance(self.seconds, (int, float)) and 0.05 <= self.seconds <= 30, "seconds",
              "give a number in [0.05, 30]")
-        need(is_int(self.sample_rate) and 8000 <= self.sample_rate <= 96000, "sample_rate",
+        require(self, is_int(self.sample_rate) and 8000 <= self.sample_rate <= 96000, "sample_rate",
              "give an integer in [8000, 96000] Hz")
-        need(isinstance(self.soundfont, str) and bool(self.soundfont), "soundfont",
+        require(self, isinstance(self.soundfont, str) and bool(self.soundfont), "soundfont",
              "give 'auto', 'FluidR3_GM', 'TimGM6mb' or the path of an .sf2 file")
 
 

@@ -32,6 +32,7 @@ from a2vlib.data import synth_audio
 from a2vlib.data.audio_io import read_audio, write_audio
 from a2vlib.data.image_io import read_image, write_image
 from a2vlib.errors import DataError, ParamsError
+from a2vlib.params import is_int, is_number, require
 
 CLASSES = ("dog", "drum", "guitar", "piano", "plane", "speedboat", "dam", "soccer", "baseball")
 OTHER = "other"
@@ -75,29 +76,22 @@ class SceneSynthConfig:
     seconds: float = 2.0
 
     def __post_init__(self) -> None:
-        def need(ok: bool, name: str, what: str) -> None:
-            if not ok:
-                raise ParamsError(f"SceneSynthConfig.{name}={getattr(self, name)!r}: {what}")
-
-        def is_int(v) -> bool:
-            return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-
-        def is_num(v) -> bool:
-            return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-
-        need(is_int(self.seed) and self.seed >= 0, "seed", "give an integer >= 0")
-        need(self.proportions in ("balanced", "paper"), "proportions", "give 'balanced' or 'paper'")
+        require(self, is_int(self.seed) and self.seed >= 0, "seed", "give an integer >= 0")
+        require(self, self.proportions in ("balanced", "paper"), "proportions", "give 'balanced' or 'paper'")
         for name in ("n_train", "n_test", "n_reference"):
             n = getattr(self, name)
-            need(is_int(n) and n >= 0, name, "give an integer >= 0")
-            need(self.proportions != "paper" or n == 0 or n >= 2 * len(CLASSES), name,
+            require(self, is_int(n) and n >= 0, name, "give an integer >= 0")
+            require(self, self.proportions != "paper" or n == 0 or n >= 2 * len(CLASSES), name,
                  f"'paper' proportions keep at least 2 pairs per class: give 0 or >= {2 * len(CLASSES)}")
-        need(is_num(self.discrepant_share) and 0.0 <= self.discrepant_share <= 1.0, "discrepant_share",
+        require(self, is_number(self.discrepant_share) and 0.0 <= self.discrepant_share <= 1.0,
+                "discrepant_share",
              "give a number in [0, 1]")
-        need(is_int(self.image_size) and 16 <= self.image_size <= 1024, "image_size", "give an integer in [16, 1024]")
-        need(is_int(self.sample_rate) and 8000 <= self.sample_rate <= 96000, "sample_rate",
+        require(self, is_int(self.image_size) and 16 <= self.image_size <= 1024, "image_size",
+                "give an integer in [16, 1024]")
+        require(self, is_int(self.sample_rate) and 8000 <= self.sample_rate <= 96000, "sample_rate",
              "give an integer in [8000, 96000] Hz")
-        need(is_num(self.seconds) and 0.25 <= self.seconds <= 60, "seconds", "give a number in [0.25, 60]")
+        require(self, is_number(self.seconds) and 0.25 <= self.seconds <= 60, "seconds",
+                "give a number in [0.25, 60]")
 
     def to_dict(self) -> dict:
         """Plain JSON-ready values."""

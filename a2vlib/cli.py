@@ -5,7 +5,7 @@ import argparse
 import sys
 from typing import Sequence
 
-from a2vlib.errors import A2VError
+from a2vlib.core.errors import A2VError
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

@@ -6,14 +6,12 @@ type of each default is the type a value must have. ``params/<profile>/<notebook
 from __future__ import annotations
 
 import ast
-import hashlib
-import json
 import os
 from pathlib import Path
 from typing import Any
 
-from a2vlib.errors import ParamsError
-from a2vlib.runtime import repo_root
+from a2vlib.core.errors import ParamsError
+from a2vlib.core.paths import repo_root
 
 PROFILES = ("ci", "lab", "paper")
 _NUMBER = (int, float)
@@ -143,29 +141,3 @@ def parse_override(text: str) -> tuple[str, Any]:
         return key.strip(), yaml.safe_load(raw)
     except yaml.YAMLError as exc:
         raise ParamsError(f"override {text!r}: value is not valid YAML ({exc})") from exc
-
-
-def params_hash(params: dict[str, Any], length: int = 12) -> str:
-    """A stable short hash of a parameter set (key order does not matter), used to key caches."""
-    text = json.dumps(params, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:length]
-
-
-def is_int(value: Any) -> bool:
-    """An integer that is not a bool (YAML and numpy both give these)."""
-    import numpy as np
-
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
-def is_number(value: Any) -> bool:
-    """A real number that is not a bool."""
-    import numpy as np
-
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-
-
-def require(config: Any, ok: bool, name: str, what: str) -> None:
-    """Raise :class:`ParamsError` naming ``Config.field=value`` and what to give, unless ``ok``."""
-    if not ok:
-        raise ParamsError(f"{type(config).__name__}.{name}={getattr(config, name)!r}: {what}")

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from a2vlib.atomic import write_text
-from a2vlib.errors import A2VError
-from a2vlib.runtime import repo_root, resolve_path, run_metadata
+from a2vlib.core.atomic import write_text
+from a2vlib.core.errors import A2VError
+from a2vlib.core.paths import repo_root, resolve_path
+from a2vlib.core.provenance import run_metadata
 
 KERNEL = "python3"
 

@@ -1,4 +1,4 @@
-"""Throughput of a2vlib.train.GANTrainer against a plain hand-written PyTorch loop, S2I full model (g).
+"""Throughput of a2vlib.training.trainer.GANTrainer against a plain hand-written PyTorch loop, S2I full model (g).
 
 Both run the same networks (same initial weights), the same loss terms (hinge + mismatched pairs + auxiliary
 classifier), the same schedule (1 D step, then 5 G steps per batch) and the same batches, in the same process;
@@ -19,11 +19,12 @@ os.environ.setdefault("TQDM_DISABLE", "1")  # a progress bar in a benchmark log 
 
 import torch  # noqa: E402
 
-from a2vlib.atomic import write_text  # noqa: E402
-from a2vlib.losses import aux_classifier_loss, hinge_d, negative_score_g  # noqa: E402
+from a2vlib.core.atomic import write_text  # noqa: E402
+from a2vlib.training.losses import aux_classifier_loss, hinge_d, negative_score_g  # noqa: E402
 from a2vlib.models.s2i import build_s2i, rung_config  # noqa: E402
-from a2vlib.runtime import resolve_path, run_metadata  # noqa: E402
-from a2vlib.train import GANTrainer, mismatched_indices  # noqa: E402
+from a2vlib.core.paths import resolve_path  # noqa: E402
+from a2vlib.core.provenance import run_metadata  # noqa: E402
+from a2vlib.training.trainer import GANTrainer, mismatched_indices  # noqa: E402
 
 COND_DIM, N_CLASSES = 16, 4
 

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from a2vlib.cleaning import agreement_rule, cleaning_quality, table1_comparison
+from a2vlib.studies.wan2019.cleaning import agreement_rule, cleaning_quality, table1_comparison
 from a2vlib.viz import confusion_matrix
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from a2vlib.data import instruments as I
 from a2vlib.data.synth_audio import render_notes
-from a2vlib.errors import A2VError, DataError, ParamsError
+from a2vlib.core.errors import A2VError, DataError, ParamsError
 
 SR = 22050
 SMALL = I.InstrumentConfig(seed=3, n_per_class=2, soundfont="TimGM6mb")  # the small font loads in milliseconds

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from a2vlib.atomic import atomic_path, write_text
+from a2vlib.core.atomic import atomic_path, write_text
 from a2vlib.data.audio_io import check_waveform, read_audio, write_audio
 from a2vlib.data.image_io import check_image, read_image, write_image
-from a2vlib.errors import DataError
+from a2vlib.core.errors import DataError
 
 SR = 16000
 

@@ -4,8 +4,8 @@ import math
 import pytest
 import torch
 
-from a2vlib.errors import A2VError
-from a2vlib.losses import (LOSSES, aux_classifier_loss, discriminator_loss, generator_loss, get_loss,
+from a2vlib.core.errors import A2VError
+from a2vlib.training.losses import (LOSSES, aux_classifier_loss, discriminator_loss, generator_loss, get_loss,
                            gradient_penalty, l1_loss)
 
 REAL = torch.tensor([2.0, -1.0])

@@ -7,13 +7,13 @@ import scipy.linalg
 import torch
 from torch import nn
 
-from a2vlib.errors import A2VError, DataError, WeightsError
-from a2vlib.metrics import (InceptionFeatures, classification_accuracy, classifier_features, classifier_score,
+from a2vlib.core.errors import A2VError, DataError, WeightsError
+from a2vlib.metrics.image import (InceptionFeatures, classification_accuracy, classifier_features, classifier_score,
                             diversity_ratio, fid, fid_from_features, frechet_distance, generation_score,
                             inception_score, kernel_inception_distance, kid, mean_pairwise_distance, mmd2_unbiased,
                             object_mask, score_with_best_backbone, shuffle_backgrounds, train_judges,
                             within_class_spread, z_diversity_ratio)
-from a2vlib.metrics.distances import _resize_axis_tf, fid_inception_path, to_uint8
+from a2vlib.metrics.image.distances import _resize_axis_tf, fid_inception_path, to_uint8
 from a2vlib.models.classifiers import ImageClassifier, TrainedClassifier
 
 

@@ -4,7 +4,7 @@ import tomllib
 
 import yaml
 
-from a2vlib.runtime import repo_root
+from a2vlib.core.paths import repo_root
 
 
 def _name(req: str) -> str:

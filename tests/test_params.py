@@ -1,8 +1,9 @@
 import nbformat
 import pytest
 
-from a2vlib.errors import ParamsError
-from a2vlib.params import (PROFILES, list_notebooks, load_params, notebook_defaults, params_hash, parse_override,
+from a2vlib.core.errors import ParamsError
+from a2vlib.core.cache import params_hash
+from a2vlib.params import (PROFILES, list_notebooks, load_params, notebook_defaults, parse_override,
                            profile_path)
 
 

@@ -82,7 +82,7 @@ def test_bad_parameter_file_is_a_clear_error(tmp_path, capsys):
 
 
 def test_store_checked_outputs_keeps_only_marked_cells(tmp_path):
-    from a2vlib.errors import A2VError
+    from a2vlib.core.errors import A2VError
     from a2vlib.report import store_checked_outputs
 
     src = tmp_path / "src.ipynb"

@@ -5,9 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from a2vlib.errors import DataError, ParamsError
+from a2vlib.core.errors import DataError, ParamsError
 from a2vlib.features import representations as R
-from a2vlib.representation_study import PAPER_TABLE1, accuracy_table, compare_representations, stratified_split
+from a2vlib.studies.chen2017.representations import PAPER_TABLE1, accuracy_table, compare_representations, stratified_split
 
 SR = 22050
 T = np.arange(SR // 2) / SR  # 0.5 s, Chen's chunk length

@@ -4,7 +4,7 @@ import dataclasses
 import pytest
 import torch
 
-from a2vlib.errors import A2VError, ParamsError
+from a2vlib.core.errors import A2VError, ParamsError
 from a2vlib.models.s2i import (DEFAULT, PAPER_TABLE4, PUBLIC_CODE_DEVIATIONS, RUNGS, S2IConfig,
                                S2IDiscriminator, S2IGenerator, build_s2i, rung_config)
 

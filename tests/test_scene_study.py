@@ -4,10 +4,10 @@ import pandas as pd
 import pytest
 import torch
 
-from a2vlib import volume
-from a2vlib.errors import ParamsError
+from a2vlib.studies.wan2019 import volume
+from a2vlib.core.errors import ParamsError
 from a2vlib.models.s2i import rung_config
-from a2vlib.scene_study import (FeatureScaler, SceneData, TrainedS2I, config_table, ladder_verdict, sound_vectors,
+from a2vlib.studies.wan2019.scene_study import (FeatureScaler, SceneData, TrainedS2I, config_table, ladder_verdict, sound_vectors,
                                 summarise)
 
 SR = 22050

@@ -9,7 +9,7 @@ from scipy.stats import spearmanr
 
 from a2vlib.data import scenes as S
 from a2vlib.data import synth_audio
-from a2vlib.errors import DataError, ParamsError
+from a2vlib.core.errors import DataError, ParamsError
 
 SMALL = S.SceneSynthConfig(seed=5, n_train=18, n_test=9, n_reference=18)
 

@@ -11,7 +11,7 @@ import torch
 from numpy.lib.stride_tricks import sliding_window_view
 
 from a2vlib.data.audio_io import read_audio, write_audio
-from a2vlib.errors import A2VError, DataError, DeviceError, ParamsError, WeightsError
+from a2vlib.core.errors import A2VError, DataError, DeviceError, ParamsError, WeightsError
 from a2vlib.features import soundnet as sn
 
 torch.set_num_threads(1)

@@ -4,9 +4,9 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from a2vlib.errors import A2VError, DataError
+from a2vlib.core.errors import A2VError, DataError
 from a2vlib.models.s2i import build_s2i, rung_config
-from a2vlib.train import CHECKPOINT_NAME, GANTrainer, mismatched_indices, train_gan
+from a2vlib.training.trainer import CHECKPOINT_NAME, GANTrainer, mismatched_indices, train_gan
 
 COND, CLASSES, N = 10, 3, 48
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from a2vlib.atomic import atomic_path
-from a2vlib.errors import DataError
+from a2vlib.core.atomic import atomic_path
+from a2vlib.core.errors import DataError
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".m4a", ".aac", ".mp4", ".webm")
 SILENCE_PEAK = 1e-5  # below this peak amplitude a clip carries no usable sound

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 
 from a2vlib.data import scenes
-from a2vlib.errors import ParamsError
-from a2vlib.params import params_hash
-from a2vlib.runtime import cache_dir, resolve_path
+from a2vlib.core.errors import ParamsError
+from a2vlib.core.cache import cache_folder
+from a2vlib.core.paths import resolve_path
 
 
 def scenes_config(params: Mapping[str, Any]) -> scenes.SceneSynthConfig:
@@ -24,7 +24,7 @@ def scenesynth(params: Mapping[str, Any], data_dir: str | None = None) -> tuple[
     """SceneSynth-9 for these parameters: written once under ``.cache/scenesynth/<hash>`` (or ``data_dir``), then
     reused. Returns the dataset folder and its validated manifest."""
     config = scenes_config(params)
-    root = resolve_path(data_dir) if data_dir else cache_dir() / "scenesynth" / params_hash(config.to_dict())
+    root = resolve_path(data_dir) if data_dir else cache_folder("scenesynth", config.to_dict())
     scenes.write_dataset(config, root)
     return root, scenes.load_manifest(root)
 

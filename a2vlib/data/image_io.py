@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from a2vlib.atomic import atomic_path
-from a2vlib.errors import DataError
+from a2vlib.core.atomic import atomic_path
+from a2vlib.core.errors import DataError
 
 
 def read_image(path: str | os.PathLike, size: int | None = None) -> np.ndarray:

@@ -31,8 +31,8 @@ import numpy as np
 
 from a2vlib.data.audio_io import check_waveform
 from a2vlib.data.synth_audio import render_notes, soundfont_path
-from a2vlib.errors import DataError, ParamsError
-from a2vlib.params import is_int, require
+from a2vlib.core.errors import DataError, ParamsError
+from a2vlib.core.checks import is_int, require
 
 INSTRUMENTS = ("bassoon", "cello", "clarinet", "double_bass", "flute", "horn", "oboe", "sax", "trombone",
                "trumpet", "tuba", "viola", "violin")

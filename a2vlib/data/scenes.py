@@ -27,12 +27,12 @@ from typing import Callable, Iterator, NamedTuple, Sequence
 import numpy as np
 import pandas as pd
 
-from a2vlib.atomic import atomic_path
+from a2vlib.core.atomic import atomic_path
 from a2vlib.data import synth_audio
 from a2vlib.data.audio_io import read_audio, write_audio
 from a2vlib.data.image_io import read_image, write_image
-from a2vlib.errors import DataError, ParamsError
-from a2vlib.params import is_int, is_number, require
+from a2vlib.core.errors import DataError, ParamsError
+from a2vlib.core.checks import is_int, is_number, require
 
 CLASSES = ("dog", "drum", "guitar", "piano", "plane", "speedboat", "dam", "soccer", "baseball")
 OTHER = "other"

@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 from scipy import signal
 
-from a2vlib.errors import DataError
+from a2vlib.core.errors import DataError
 
 Recipe = Callable[[np.random.Generator, int, int], np.ndarray]
 

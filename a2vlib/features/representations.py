@@ -36,7 +36,7 @@ from typing import Sequence
 import numpy as np
 
 from a2vlib.data.audio_io import check_waveform
-from a2vlib.errors import DataError, ParamsError
+from a2vlib.core.errors import DataError, ParamsError
 
 REPRESENTATIONS = ("stft", "cqt", "mfcc", "ms", "lms")
 CHEN_SR, CHEN_N_FFT = 44100, 2048

@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from a2vlib.data.audio_io import check_waveform, read_audio
-from a2vlib.errors import DataError, DeviceError, ParamsError, WeightsError
+from a2vlib.core.errors import DataError, DeviceError, ParamsError, WeightsError
 
 SOUNDNET_SR = 22050
 INPUT_SCALE = 256.0  # Torch7 read MP3s as 32-bit integers and multiplied by 2^-23: [-1, 1] becomes [-256, 256]

@@ -12,8 +12,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from a2vlib.errors import DataError
-from a2vlib.runtime import progress, seed_everything
+from a2vlib.core.errors import DataError
+from a2vlib.core.device import seed_everything
+from a2vlib.core.progress import progress
 
 
 def _block(cin: int, cout: int) -> nn.Sequential:

@@ -19,8 +19,8 @@ from torch import Tensor, nn
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import spectral_norm as torch_spectral_norm
 
-from a2vlib.errors import A2VError, ParamsError
-from a2vlib.losses import LOSSES
+from a2vlib.core.errors import A2VError, ParamsError
+from a2vlib.training.losses import LOSSES
 
 CONDITIONINGS = ("projection", "concat", "none")
 SN_VARIANTS = ("power-iteration", "frozen-u")
@@ -235,7 +235,7 @@ class S2IConfig:
         return dataclasses.asdict(self)
 
     def trainer_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for :class:`a2vlib.train.GANTrainer` (everything but the models and the data)."""
+        """Keyword arguments for :class:`a2vlib.training.trainer.GANTrainer` (everything but the models and the data)."""
         return {"loss": self.loss, "z_dim": self.z_dim, "d_steps": self.d_steps, "g_steps": self.g_steps,
                 "lr_g": self.lr_g, "lr_d": self.lr_d, "betas": self.betas, "batch_size": self.batch_size,
                 "mismatched_term": self.mismatched_term, "aux_weight": self.aux_weight,

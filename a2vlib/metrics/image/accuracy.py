@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from a2vlib.errors import DataError
+from a2vlib.core.errors import DataError
 from a2vlib.models.classifiers import ImageClassifier, TrainedClassifier, images_to_tensor, train_classifier
 
 

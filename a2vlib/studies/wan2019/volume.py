@@ -11,8 +11,8 @@ import pandas as pd
 from scipy.stats import spearmanr
 
 from a2vlib.data import scenes
-from a2vlib.errors import ParamsError
-from a2vlib.scene_study import SceneData, TrainedS2I, generate
+from a2vlib.core.errors import ParamsError
+from a2vlib.studies.wan2019.scene_study import SceneData, TrainedS2I, generate
 
 PAPER_GAINS = (0.5, 1.0, 2.0, 3.0)
 

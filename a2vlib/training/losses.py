@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from a2vlib.errors import A2VError
+from a2vlib.core.errors import A2VError
 
 GP_WEIGHT = 10.0  # lambda of Gulrajani et al.
 

@@ -18,7 +18,7 @@ import numpy as np
 import torch.nn.functional as F
 from scipy.spatial.distance import pdist
 
-from a2vlib.errors import DataError
+from a2vlib.core.errors import DataError
 from a2vlib.models.classifiers import images_to_tensor
 
 Embed = Callable[[np.ndarray], np.ndarray]

@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from a2vlib.errors import DataError, ParamsError
+from a2vlib.core.errors import DataError, ParamsError
 from a2vlib.features.representations import REPRESENTATIONS, represent
 from a2vlib.models.classifiers import SpectrogramClassifier, train_classifier
-from a2vlib.runtime import progress
+from a2vlib.core.progress import progress
 
 # Chen et al. 2017, Table 1 ("Accuracy of audio classifier"), as fractions. Instrument classification (13 classes)
 # of 0.5 s Sub-URMP chunks at 44.1 kHz; the paper does not say on which split, presumably its test set (separate

@@ -14,15 +14,15 @@ import numpy as np
 import pandas as pd
 import torch
 
-from a2vlib import cleaning
+from a2vlib.studies.wan2019 import cleaning
 from a2vlib.data import catalog, scenes
-from a2vlib.errors import DataError, ParamsError
-from a2vlib.metrics import classification_accuracy, classifier_score, diversity_ratio, fid, z_diversity_ratio
+from a2vlib.core.errors import DataError, ParamsError
+from a2vlib.metrics.image import classification_accuracy, classifier_score, diversity_ratio, fid, z_diversity_ratio
 from a2vlib.models.classifiers import ImageClassifier, TrainedClassifier
 from a2vlib.models.s2i import PAPER_TABLE4, S2IConfig, build_s2i, rung_config
-from a2vlib.params import params_hash
-from a2vlib.runtime import cache_dir, cached, seed_everything
-from a2vlib.train import CHECKPOINT_NAME, GANTrainer
+from a2vlib.core.cache import cache_folder, cached
+from a2vlib.core.device import seed_everything
+from a2vlib.training.trainer import CHECKPOINT_NAME, GANTrainer
 
 FEATURES = ("spectrogram", "fbank", "mfcc", "soundnet")
 FEATURE_NAMES = {"spectrogram": "Spectrogram", "fbank": "fbank", "mfcc": "MFCC", "soundnet": "SoundNet"}
@@ -113,7 +113,7 @@ class SceneData:
         return self.scaler.transform(sound_vectors(waveforms, self.sample_rate, self.feature, self.device))
 
     def training_tensors(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(images in [-1, 1], conditions, class indices) for :class:`a2vlib.train.GANTrainer`."""
+        """(images in [-1, 1], conditions, class indices) for :class:`a2vlib.training.trainer.GANTrainer`."""
         x = torch.from_numpy(self.train_images).permute(0, 3, 1, 2).float() / 127.5 - 1
         labels = torch.tensor([self.classes.index(c) for c in self.train_labels])
         return x, torch.from_numpy(self.train_cond), labels
@@ -192,7 +192,7 @@ class Judges:
 
 def judges(data: SceneData, epochs: int = 15, seed: int = 0, width: int = 32) -> Judges:
     """The two judges for ``data``'s image size, trained once and cached."""
-    from a2vlib.metrics import train_judges
+    from a2vlib.metrics.image import train_judges
 
     key = {"dataset": data.key["dataset"], "image_size": data.image_size, "epochs": epochs, "seed": seed,
            "width": width}
@@ -230,7 +230,7 @@ def train_s2i(data: SceneData, config: S2IConfig, seed: int = 0, device: str | t
     """Train (or load from the cache) an S2I GAN on ``data`` with ``config``; checkpoints are written atomically
     under ``.cache/s2i/<hash>`` and an interrupted training resumes where it stopped."""
     key = {"data": data.key, "config": config.to_dict(), "seed": seed}
-    folder = cache_dir() / "s2i" / params_hash(key)
+    folder = cache_folder("s2i", key)
     folder.mkdir(parents=True, exist_ok=True)
     found = resume and (folder / CHECKPOINT_NAME).exists()
     seed_everything(seed)
@@ -354,7 +354,7 @@ def run_ladder(data: SceneData, judges_: Judges, base: Mapping[str, Any], seeds:
                rungs: Sequence[str] = LADDER, public_code: bool = False, device: str | torch.device = "cpu",
                **eval_kw: Any) -> pd.DataFrame:
     """Every rung over every seed: one row per (rung, seed)."""
-    from a2vlib.runtime import progress
+    from a2vlib.core.progress import progress
 
     frames = []
     for rung in progress(rungs, desc="ladder"):
@@ -459,7 +459,7 @@ def trainer_benchmark(out: Path, reps: int = 3, image_size: int = 32, width: int
     import subprocess
     import sys
 
-    from a2vlib.runtime import repo_root
+    from a2vlib.core.paths import repo_root
 
     cmd = [sys.executable, str(repo_root() / "benchmarks" / "bench_trainer.py"), "--out", str(out), "--reps",
            str(reps), "--image-size", str(image_size), "--width", str(width), "--batches", str(batches),
@@ -485,7 +485,7 @@ def compare_features(params: Mapping[str, Any], base: Mapping[str, Any], seeds: 
                      device: str | torch.device = "cpu", **eval_kw: Any) -> pd.DataFrame:
     """The full model (g) conditioned on each sound feature, over seeds: one row per (feature, seed). The pictures
     and the judges are the same for every feature; only the condition vector changes."""
-    from a2vlib.runtime import progress
+    from a2vlib.core.progress import progress
 
     frames = []
     for feature in progress(features, desc="features"):

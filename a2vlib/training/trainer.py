@@ -29,10 +29,11 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import Dataset, TensorDataset
 
-from a2vlib.atomic import atomic_path
-from a2vlib.errors import A2VError, DataError
-from a2vlib.losses import GP_WEIGHT, aux_classifier_loss, get_loss, gradient_penalty
-from a2vlib.runtime import pick_device, progress, seed_everything
+from a2vlib.core.atomic import atomic_path
+from a2vlib.core.errors import A2VError, DataError
+from a2vlib.training.losses import GP_WEIGHT, aux_classifier_loss, get_loss, gradient_penalty
+from a2vlib.core.device import pick_device, seed_everything
+from a2vlib.core.progress import progress
 
 CHECKPOINT_NAME = "checkpoint.pt"
 # Options that must match between a run and the checkpoint it resumes; the rest (callbacks, checkpointing, device)

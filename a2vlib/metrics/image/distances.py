@@ -30,9 +30,9 @@ import numpy as np
 import scipy.linalg
 import torch
 
-from a2vlib.errors import A2VError, DataError, WeightsError
+from a2vlib.core.errors import A2VError, DataError, WeightsError
 from a2vlib.models.classifiers import TrainedClassifier, images_to_tensor
-from a2vlib.runtime import pick_device
+from a2vlib.core.device import pick_device
 
 INCEPTION_SIZE = 299
 INCEPTION_RESIZE = "299x299 bilinear (TensorFlow legacy: no half-pixel offset, edges clamped), then (x-128)/128"

@@ -3,8 +3,11 @@ import json
 import pytest
 import torch
 
-from a2vlib.errors import DeviceError
-from a2vlib.runtime import cached, pick_device, repo_root, resolve_path, run_metadata, seed_everything
+from a2vlib.core.errors import DeviceError
+from a2vlib.core.cache import DATA_VERSION, cached
+from a2vlib.core.device import pick_device, seed_everything
+from a2vlib.core.paths import repo_root, resolve_path
+from a2vlib.core.provenance import run_metadata
 
 
 def test_repo_root_and_paths():
@@ -41,7 +44,7 @@ def test_cache_builds_once_and_atomically(tmp_path, monkeypatch):
     a = cached("thing", {"n": 1}, build)
     b = cached("thing", {"n": 1}, build)
     assert a == b and len(calls) == 1 and (a / "x.txt").read_text() == "data"
-    assert json.loads((a / "params.json").read_text()) == {"n": 1}
+    assert json.loads((a / "params.json").read_text()) == {"data_version": DATA_VERSION, "key": {"n": 1}}
     assert cached("thing", {"n": 2}, build) != a
 
     def broken(folder):

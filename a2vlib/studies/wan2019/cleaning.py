@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from a2vlib.atomic import write_text
+from a2vlib.core.atomic import write_text
 from a2vlib.data import scenes
 from a2vlib.features.spectral import log_mel_batch
 from a2vlib.models.classifiers import (ImageClassifier, SpectrogramClassifier, TrainedClassifier, images_to_tensor,

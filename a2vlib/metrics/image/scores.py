@@ -22,8 +22,8 @@ import numpy as np
 import torch
 from scipy.special import xlogy
 
-from a2vlib.errors import A2VError, DataError, WeightsError
-from a2vlib.metrics.distances import INCEPTION_RESIZE, _as_device, classifier_backbone_name, inception_input, to_uint8
+from a2vlib.core.errors import A2VError, DataError, WeightsError
+from a2vlib.metrics.image.distances import INCEPTION_RESIZE, _as_device, classifier_backbone_name, inception_input, to_uint8
 from a2vlib.models.classifiers import TrainedClassifier, images_to_tensor
 
 # A split of n images estimates p(y) from n predictions, so its score can never exceed n (the marginal's entropy is

@@ -1,0 +1,1 @@
+"""studies/liu_v2ra"""

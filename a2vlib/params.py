@@ -114,9 +114,35 @@ def read_yaml(path: str | os.PathLike) -> dict[str, Any]:
     return {} if data is None else data
 
 
+def read_profile_file(path: str | os.PathLike, defaults: dict[str, Any], _seen: tuple[Path, ...] = ()
+                      ) -> dict[str, Any]:
+    """A profile file with the files it ``extends:`` merged under it (a name or a list, relative to the file's
+    folder, applied in order; the file's own keys win). Every key is checked against the notebook's ``defaults``,
+    and an error names the file that holds the bad key."""
+    path = Path(path).resolve()
+    if path in _seen:
+        chain = " -> ".join(str(p) for p in (*_seen, path))
+        raise ParamsError(f"{path}: 'extends' goes round in a circle ({chain}); remove one of the links")
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise ParamsError(f"{path}: expected a mapping of parameter names to values, got {type(data).__name__}")
+    data = dict(data)
+    parents = data.pop("extends", [])
+    if isinstance(parents, str):
+        parents = [parents]
+    if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
+        raise ParamsError(f"{path}: 'extends' must be a file name or a list of file names, got {parents!r}")
+    merged: dict[str, Any] = {}
+    for parent in parents:
+        merged.update(read_profile_file(path.parent / parent, defaults, (*_seen, path)))
+    merged.update(validate(data, defaults, str(path)))
+    return merged
+
+
 def load_params(notebook: str, profile: str | None = None, file: str | os.PathLike | None = None,
                 overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The full, validated parameter set for ``notebook``: defaults < profile file (or ``file``) < ``overrides``."""
+    """The full, validated parameter set for ``notebook``: defaults < profile file (with what it extends, or
+    ``file``) < ``overrides``."""
     path = notebook_path(notebook)
     defaults = notebook_defaults(path)
     params = dict(defaults)
@@ -124,7 +150,7 @@ def load_params(notebook: str, profile: str | None = None, file: str | os.PathLi
         source = Path(file) if file is not None else profile_path(path.stem, profile)  # type: ignore[arg-type]
         if file is None and profile not in PROFILES and not source.exists():
             raise ParamsError(f"unknown profile {profile!r}; known profiles: {', '.join(PROFILES)}")
-        params.update(validate(read_yaml(source), defaults, str(source)))
+        params.update(read_profile_file(source, defaults))
     if overrides:
         params.update(validate(overrides, defaults, "command-line override"))
     return params

@@ -133,6 +133,20 @@ def verdict(text: str):
     return Markdown(text)
 
 
+_VERDICT_COLOURS = {"holds": "#d4edda", "does not hold": "#f8d7da", "inconclusive": "#fff3cd"}
+
+
+def findings(items: Sequence[Any]):
+    """Findings (:class:`a2vlib.verdicts.Finding`) as a table: claim, verdict (coloured), the numbers behind it."""
+    from IPython.display import HTML
+
+    rows = "".join(
+        f"<tr><td style='text-align:left'>{html.escape(f.claim)}</td>"
+        f"<td style='background:{_VERDICT_COLOURS.get(f.status, '#fff')}'><b>{html.escape(f.status)}</b></td>"
+        f"<td style='text-align:left'>{html.escape(f.evidence)}</td></tr>" for f in items)
+    return HTML(f"<table><tr><th>claim</th><th>verdict</th><th>evidence</th></tr>{rows}</table>")
+
+
 def beside_paper(ours: Mapping[str, Any], paper: Mapping[str, Any], ours_name: str = "ours",
                  paper_name: str = "paper") -> pd.DataFrame:
     """A table with our figure and the paper's for each key (missing ones left blank)."""
@@ -159,24 +173,44 @@ def scatter_with_fit(x: Sequence[float], y: Sequence[float], hue: Sequence[str] 
 
 
 def ladder_plot(summary: pd.DataFrame):
-    """Per rung: our classifier score (mean +- std over seeds) beside the paper's Inception Score, and the accuracy of
-    generated images by the scene and the object judge; returns the figure."""
-    fig, axes = _figure(1, 2, cell=5.0)
+    """Per rung: our classifier score (mean +- std over seeds), the paper's Inception Score on its own axis (another
+    scale: compare orderings, not values), and the accuracy of generated images by the scene and the object judge."""
+    fig, axes = _figure(1, 3, cell=4.2)
     rungs = list(summary.index)
     x = np.arange(len(rungs))
+    ticks = [f"({r})" for r in rungs]
     ax = axes[0][0]
-    ax.bar(x - 0.2, summary.score_mean, 0.4, yerr=summary.score_std.fillna(0), label="ours: classifier score")
-    ax.bar(x + 0.2, summary.paper_IS, 0.4, yerr=summary.paper_IS_std, label="paper: Inception Score", alpha=0.6)
-    ax.set_xticks(x, [f"({r})" for r in rungs])
-    ax.set_title("Generation score by rung")
-    ax.legend(fontsize=8)
+    ax.errorbar(x, summary.score_mean, yerr=summary.score_std.fillna(0), marker="o", capsize=3)
+    ax.set_xticks(x, ticks)
+    ax.set(title="Ours: classifier score (max 9)", ylabel="mean ± std over seeds")
     ax = axes[0][1]
+    ax.errorbar(x, summary.paper_IS, yerr=summary.paper_IS_std.fillna(0), marker="s", color="tab:gray", capsize=3)
+    ax.set_xticks(x, ticks)
+    ax.set(title="Paper: Inception Score (Table 4)", ylabel="mean ± std over 10 splits")
+    ax = axes[0][2]
     ax.errorbar(x, summary.accuracy_mean, yerr=summary.accuracy_std.fillna(0), marker="o", label="scene judge")
     ax.errorbar(x, summary.object_accuracy_mean, yerr=summary.object_accuracy_std.fillna(0), marker="s",
                 label="object judge")
-    ax.set_xticks(x, [f"({r})" for r in rungs])
+    ax.set_xticks(x, ticks)
     ax.set_ylim(0, 1)
-    ax.set_title("Accuracy of generated images")
+    ax.set_title("Ours: accuracy of generated images")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def budget_plot(curve: pd.DataFrame, real_object_accuracy: float | None = None, target: float | None = None):
+    """Object- and scene-judge accuracy of generated images against training epochs (and seconds)."""
+    fig, axes = _figure(1, 1, cell=5.0)
+    ax = axes[0][0]
+    ax.plot(curve.epoch, curve.object_accuracy, marker="s", label="object judge")
+    ax.plot(curve.epoch, curve.scene_accuracy, marker="o", label="scene judge")
+    if real_object_accuracy is not None:
+        ax.axhline(real_object_accuracy, ls="--", color="tab:gray", label="object judge on real images")
+    if target is not None:
+        ax.axhline(target, ls=":", color="tab:red", label=f"target {target:.0%}")
+    ax.set(xlabel="epochs", ylabel="accuracy of generated test images", ylim=(0, 1),
+           title=f"Budget: full model (g), {curve.train_s.iloc[-1]:.0f} s of training in all")
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

@@ -21,7 +21,7 @@ import torch  # noqa: E402
 
 from a2vlib.core.atomic import write_text  # noqa: E402
 from a2vlib.training.losses import aux_classifier_loss, hinge_d, negative_score_g  # noqa: E402
-from a2vlib.models.s2i import build_s2i, rung_config  # noqa: E402
+from a2vlib.models.s2i import S2IConfig, build_s2i  # noqa: E402
 from a2vlib.core.paths import resolve_path  # noqa: E402
 from a2vlib.core.provenance import run_metadata  # noqa: E402
 from a2vlib.training.trainer import GANTrainer, mismatched_indices  # noqa: E402
@@ -97,7 +97,8 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
-    config = rung_config("g", image_size=args.image_size, width=args.width, batch_size=args.batch_size)
+    # the full model (g) with the mismatched-pair term on, so that every loss path of the trainer is timed
+    config = S2IConfig(image_size=args.image_size, width=args.width, batch_size=args.batch_size, mismatched_term=True)
     assert config.loss == "hinge" and config.mismatched_term and config.aux_classifier  # what run_plain does
     data = make_data(args.batches * args.batch_size, args.image_size)
     n_images = args.epochs * args.batches * args.batch_size

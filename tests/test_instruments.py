@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from a2vlib.data import instruments as I
-from a2vlib.data.synth_audio import render_notes
+from a2vlib.data.soundfont import render_notes
 from a2vlib.core.errors import A2VError, DataError, ParamsError
 
 SR = 22050

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
-from a2vlib.data import scenes as S
-from a2vlib.data import synth_audio
+from a2vlib.data import scenesynth as S
+from a2vlib.data import soundfont
 from a2vlib.core.errors import DataError, ParamsError
 
 SMALL = S.SceneSynthConfig(seed=5, n_train=18, n_test=9, n_reference=18)
@@ -73,9 +73,9 @@ def test_unknown_class_and_bad_loudness_raise():
 
 
 def test_missing_soundfont_says_run_make_setup(monkeypatch):
-    monkeypatch.setattr(synth_audio.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(soundfont.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(DataError, match="make setup"):
-        synth_audio.soundfont_path()
+        soundfont.soundfont_path()
 
 
 # --- determinism and variety ---------------------------------------------------------------------------------
@@ -146,6 +146,36 @@ def test_visual_magnitude_same_on_float_pictures(clean_images):
     assert isinstance(S.visual_magnitude(images[0]), float)
     with pytest.raises(DataError):
         S.visual_magnitude(np.zeros((4, 64, 64)))
+
+
+def _old_object_mask(images, tol):
+    """The object judge's mask as a2vlib.metrics.image.accuracy computed it before it shared SceneSynth's."""
+    diff = images.astype(np.float32) - np.median(images, axis=2, keepdims=True)
+    return (diff ** 2).sum(axis=-1) > tol ** 2
+
+
+def _old_visual_magnitude(images):
+    """SceneSynth's visual magnitude as it was computed before it shared the object judge's mask."""
+    x = images.astype(np.float32) if images.dtype == np.uint8 else (images.astype(np.float32) + 1.0) * 127.5
+    dist2 = ((x - np.median(x, axis=2, keepdims=True)) ** 2).sum(axis=-1)
+    return (dist2 > S.MAGNITUDE_THRESHOLD ** 2 + 0.125).mean(axis=(1, 2))
+
+
+def test_one_background_mask_gives_the_values_of_both_former_ones(clean_images):
+    from a2vlib.data.scenesynth import magnitude
+    from a2vlib.metrics.image import accuracy
+
+    assert accuracy.object_mask is magnitude.object_mask and accuracy.row_background is magnitude.row_background
+    images = clean_images[0][::7]
+    noise = np.random.default_rng(0).integers(0, 256, (6, 16, 16, 3)).astype(np.uint8)
+    for tol in (10.0, 25.3, 40.0, 40.2, 60.0):  # uint8: the halfway cut equals the former "> tol ** 2"
+        for x in (images, noise):
+            assert np.array_equal(S.object_mask(x, tol), _old_object_mask(x, tol))
+    as_float = images.astype(np.float32) / 127.5 - 1.0
+    noisy = np.clip(as_float + np.random.default_rng(1).normal(0, 0.05, as_float.shape), -1, 1)
+    for x in (images, as_float, noisy, noisy.astype(np.float32), noise):
+        assert np.array_equal(S.visual_magnitude(x), _old_visual_magnitude(x))
+    np.testing.assert_array_equal(S.row_background(images), np.median(images, axis=2, keepdims=True))
 
 
 # --- discrepant pairs and splits -----------------------------------------------------------------------------

@@ -350,3 +350,16 @@ def test_real_speech_reads_as_web_video_in_an_office(model):
     for broken_model, broken_x in ((flipped, x), (padded_heads, x), (model, x / 256)):
         top_object, top_places = _speech_verdict(broken_model, broken_x)
         assert top_object != "web site, website, internet site, site" or "office" not in top_places
+
+
+def test_extract_summaries():
+    a = (0.1 * np.random.default_rng(5).standard_normal(SR)).astype(np.float32)
+    mean = sn.extract(a, SR, layers=("pool1", "conv7"))
+    both = sn.extract(a, SR, layers=("pool1", "conv7"), summary="mean_std")
+    assert both["pool1"].shape == (1, 32) and both["conv7"].shape == (1, 2048)
+    for name, channels in (("pool1", 16), ("conv7", 1024)):
+        np.testing.assert_array_equal(both[name][:, :channels], mean[name])
+        assert (both[name][:, channels:] >= 0).all()
+    np.testing.assert_array_equal(sn.pool5_features(a, SR, summary="mean_std")[:, :256], sn.pool5_features(a, SR))
+    with pytest.raises(ParamsError, match="unknown summary"):
+        sn.extract(a, SR, summary="max")

@@ -8,7 +8,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from a2vlib.data import scenes
+from a2vlib.data import scenesynth as scenes
 from a2vlib.core.errors import ParamsError
 from a2vlib.core.cache import cache_folder
 from a2vlib.core.paths import resolve_path
@@ -90,3 +90,20 @@ def loudness_relation(root: Path, manifest: pd.DataFrame, split: str = "referenc
                     & manifest.sound_class.isin(scenes.CLASSES)].copy()
     rows["visual_magnitude"] = scenes.visual_magnitude(scenes.load_images(root, rows))
     return rows[["pair_id", "sound_class", "loudness", "visual_magnitude"]]
+
+
+def sample_rate(root: Path) -> int:
+    """The dataset's sample rate (its ``config.json``)."""
+    return int(scenes.read_config(root)["sample_rate"])
+
+
+def load_audio(root: Path, rows: pd.DataFrame) -> list[np.ndarray]:
+    """The clips of ``rows`` (paths relative to ``root``)."""
+    return scenes.load_audio(root, rows)
+
+
+def loudness_spearman(relation: pd.DataFrame) -> float:
+    """Spearman's rank correlation of loudness and measured visual magnitude in :func:`loudness_relation`."""
+    from scipy.stats import spearmanr
+
+    return float(spearmanr(relation.loudness, relation.visual_magnitude).statistic)

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from a2vlib.data.audio_io import check_waveform
-from a2vlib.data.synth_audio import render_notes, soundfont_path
+from a2vlib.data.soundfont import render_notes, soundfont_path
 from a2vlib.core.errors import DataError, ParamsError
 from a2vlib.core.checks import is_int, require
 
@@ -173,3 +173,19 @@ def generate(config: InstrumentConfig = InstrumentConfig()) -> tuple[list[np.nda
             "instruments": list(INSTRUMENTS), "programs": {k: list(v) for k, v in GM_PROGRAMS.items()},
             "viola_shares_violin_samples": name == "TimGM6mb"}
     return waveforms, labels, info
+
+
+def describe(clips: tuple[list[np.ndarray], list[str], dict]) -> "pd.Series":
+    """What :func:`generate` made: the font actually used, clips per instrument, length and rate."""
+    import pandas as pd
+
+    info = clips[2]
+    return pd.Series({k: info[k] for k in ("soundfont", "n_per_class", "seconds", "sample_rate",
+                                           "viola_shares_violin_samples") if k in info})
+
+
+def one_per_instrument(clips: tuple[list[np.ndarray], list[str], dict]) -> tuple[list[np.ndarray], int, list[str]]:
+    """The first clip of each instrument: (waveforms, sample rate, titles) for :func:`a2vlib.viz.spectrogram_grid`."""
+    waves, labels, info = clips
+    first = [labels.index(c) for c in INSTRUMENTS if c in labels]
+    return [waves[i] for i in first], int(info["sample_rate"]), [labels[i] for i in first]

@@ -1,1 +1,2 @@
-"""Pretrained audio feature extractors (SoundNet-8) used to condition and judge the kit's models."""
+"""Sound features: the one spectral path (spectral), Chen et al.'s five representations (representations), Wan et
+al.'s conditioning sound vectors (conditioning) and the pretrained SoundNet-8 (soundnet)."""

@@ -15,7 +15,9 @@ kind      what                                                                  
 Framing follows Chen: FFT 2048 and hop 512 at 44.1 kHz (46 ms window, 11.6 ms hop), scaled to the sample rate
 and rounded to a power of two (1024 / 256 at 22,050 Hz); Hann window, centred frames, so a 0.5 s clip has
 1 + samples // hop = 44 frames, as Chen's 128 x 44 log-mel. All dB values use a fixed reference (1.0), not the
-clip's maximum, so loudness is kept; the floors (1e-5 amplitude, 1e-10 power) put silence at -100 dB.
+clip's maximum, so loudness is kept; the floors (1e-5 amplitude, 1e-10 power) put silence at -100 dB. The
+spectra and their dB come from :mod:`a2vlib.features.spectral`, the kit's one spectral path; only the CQT
+transform itself is computed here.
 
 CQT: 12 bins per octave from E1 (41.2 Hz, the lowest note generated for double bass and tuba) up to the last bin below
 0.46 sr (96 bins to 9.96 kHz at 22,050 Hz), hop as the STFT's. The lowest octave's filters are longer than a
@@ -35,15 +37,15 @@ from typing import Sequence
 
 import numpy as np
 
-from a2vlib.data.audio_io import check_waveform
 from a2vlib.core.errors import DataError, ParamsError
+from a2vlib.data.audio_io import check_waveform
+from a2vlib.features import spectral
 
 REPRESENTATIONS = ("stft", "cqt", "mfcc", "ms", "lms")
 CHEN_SR, CHEN_N_FFT = 44100, 2048
 CQT_FMIN_HZ = 41.2034  # E1
 CQT_BINS_PER_OCTAVE = 12
-AMPLITUDE_FLOOR = 1e-5  # -100 dB for the magnitude representations (stft, cqt)
-POWER_FLOOR = 1e-10  # -100 dB for the log-mel
+AMPLITUDE_FLOOR, POWER_FLOOR = spectral.AMPLITUDE_FLOOR, spectral.POWER_FLOOR  # -100 dB floors (stft/cqt, lms)
 _BATCH = 256  # clips per librosa call: bounds memory (a 513 x 44 complex STFT is 180 kB a clip)
 
 
@@ -74,19 +76,18 @@ def _one_batch(y: np.ndarray, sr: int, kind: str, n_fft: int, hop: int, n_mels: 
     import librosa
 
     if kind == "stft":
-        mag = np.abs(librosa.stft(y, n_fft=n_fft, hop_length=hop))
-        return librosa.amplitude_to_db(mag, ref=1.0, amin=AMPLITUDE_FLOOR, top_db=None)
+        return spectral.stft_db(y, n_fft, hop)
     if kind == "cqt":
         mag = np.abs(librosa.cqt(y, sr=sr, hop_length=hop, fmin=CQT_FMIN_HZ, n_bins=cqt_bins(sr),
                                  bins_per_octave=CQT_BINS_PER_OCTAVE))
-        return librosa.amplitude_to_db(mag, ref=1.0, amin=AMPLITUDE_FLOOR, top_db=None)
-    ms = librosa.feature.melspectrogram(y=y, sr=sr, n_fft=n_fft, hop_length=hop, n_mels=n_mels, power=2.0)
+        return spectral.amplitude_db(mag)
+    ms = spectral.mel_power(y, sr, n_fft, hop, n_mels)
     if kind == "ms":
         return ms
-    lms = librosa.power_to_db(ms, ref=1.0, amin=POWER_FLOOR, top_db=None)
+    lms = spectral.power_db(ms)
     if kind == "lms":
         return lms
-    return librosa.feature.mfcc(S=lms, n_mfcc=n_mfcc)
+    return spectral.mfcc(lms, n_mfcc)
 
 
 def represent(waveforms: Sequence[np.ndarray], sr: int, kind: str, *, frames: int | None = None,

@@ -1,10 +1,7 @@
-"""Sound-to-image GAN of Wan et al. (2019): generator, discriminator, the ablation ladder of their Table 4 and the
-deviations of their public TensorFlow code.
-
-One configuration, :class:`S2IConfig`, whose default is the paper's full model (g): spectral norm + hinge loss +
-projection discriminator + auxiliary classifier. Each ablation rung of Table 4 is a small delta over it
-(:data:`RUNGS`, :func:`rung_config`); ``public_code=True`` layers the public code's deviations on top
-(:data:`PUBLIC_CODE_DEVIATIONS`).
+"""Sound-to-image GAN of Wan et al. (2019): generator, discriminator and one configuration, :class:`S2IConfig`,
+whose default is the paper's full model (g): spectral norm + hinge loss (eq. 1-2) + projection discriminator +
+auxiliary classifier. The ablation ladder of their Table 4, as named steps over this default, lives in the paper's
+room (:mod:`a2vlib.studies.wan2019.rungs`).
 """
 from __future__ import annotations
 
@@ -21,22 +18,11 @@ from torch.nn.utils.parametrizations import spectral_norm as torch_spectral_norm
 
 from a2vlib.core.errors import A2VError, ParamsError
 from a2vlib.training.losses import LOSSES
+from a2vlib.training.trainer import SAMPLINGS
 
 CONDITIONINGS = ("projection", "concat", "none")
 SN_VARIANTS = ("power-iteration", "frozen-u")
 CONCAT_EMBED_DIM = 128  # Reed et al. compress the condition to 128 values before tiling it
-
-# Table 4 of the paper: Inception score (mean, std over 10 splits) of each rung; (a) is real images.
-PAPER_TABLE4: dict[str, dict[str, Any]] = {
-    "a": {"model": "Upper bound (real images)", "is_mean": 4.44, "is_std": 1.91},
-    "b": {"model": "Improved WGAN", "is_mean": 1.42, "is_std": 0.13},
-    "c": {"model": "Conditional GAN", "is_mean": 2.21, "is_std": 0.38},
-    "d": {"model": "+ Spectral Norm", "is_mean": 2.45, "is_std": 0.48},
-    "e": {"model": "+ Hinge Loss", "is_mean": 2.49, "is_std": 0.51},
-    "f": {"model": "+ Projection Discriminator", "is_mean": 2.61, "is_std": 0.41},
-    "g": {"model": "+ Auxiliary Classifier", "is_mean": 2.83, "is_std": 0.53},
-}
-
 
 def _levels(image_size: int) -> int:
     """Number of 2x up/down-sampling stages between 4x4 and ``image_size`` (a power of two, at least 8)."""
@@ -182,10 +168,9 @@ class S2IConfig:
     """Everything that defines one S2I model and its training; the defaults are the paper's full model (g).
 
     Sizes follow the paper (64x64, width 64, 10-d z: "266 = 256-d SoundNet feature + 10-d z"), the schedule its
-    text (G five times per D update, Adam 2e-4) and the public code (beta1 0.5, batch 32, 300 epochs).
-    ``mismatched_term`` is on: eq. 2 omits it, but the paper trains "similar to text-to-image [2]" (GAN-CLS) and
-    Table 4 adds one technique per row on top of (c), which has it; the public code's dropping it in the hinge
-    rungs is listed among its deviations.
+    text (G five times per D update, Adam 2e-4, 300 epochs) and the public code where the paper is silent (beta1 0.5,
+    batch 32). The losses are eq. 1-2 as written: no mismatched-pair term (``mismatched_term`` adds Reed et al.'s
+    GAN-CLS term, as the public code's non-hinge rungs do).
     """
 
     image_size: int = 64
@@ -198,7 +183,7 @@ class S2IConfig:
     sn_variant: str = "power-iteration"
     aux_classifier: bool = True
     aux_weight: float = 1.0
-    mismatched_term: bool = True
+    mismatched_term: bool = False
     batchnorm_in_d: bool = False
     gp_weight: float = 10.0
     d_steps: int = 1
@@ -208,6 +193,7 @@ class S2IConfig:
     betas: tuple[float, float] = (0.5, 0.999)
     batch_size: int = 32
     epochs: int = 300
+    sampling: str = "shuffle"  # or "class_balanced" (the public code draws batches balanced over classes)
     public_code: bool = False
 
     def __post_init__(self) -> None:
@@ -215,6 +201,8 @@ class S2IConfig:
             raise ParamsError(f"S2IConfig.loss: unknown loss {self.loss!r}; known: {', '.join(LOSSES)}")
         if self.conditioning not in CONDITIONINGS:
             raise ParamsError(f"S2IConfig.conditioning: {self.conditioning!r} is not one of {', '.join(CONDITIONINGS)}")
+        if self.sampling not in SAMPLINGS:
+            raise ParamsError(f"S2IConfig.sampling: {self.sampling!r} is not one of {', '.join(SAMPLINGS)}")
         if self.sn_variant not in SN_VARIANTS:
             raise ParamsError(f"S2IConfig.sn_variant: {self.sn_variant!r} is not one of {', '.join(SN_VARIANTS)}")
         _levels(self.image_size)
@@ -239,69 +227,7 @@ class S2IConfig:
         return {"loss": self.loss, "z_dim": self.z_dim, "d_steps": self.d_steps, "g_steps": self.g_steps,
                 "lr_g": self.lr_g, "lr_d": self.lr_d, "betas": self.betas, "batch_size": self.batch_size,
                 "mismatched_term": self.mismatched_term, "aux_weight": self.aux_weight,
-                "gp_weight": self.gp_weight}
-
-
-DEFAULT = S2IConfig()
-
-# Each rung of Table 4 as its delta over the default (g). Rows (b) and (c) use "the same network architecture as
-# [2]" (Reed et al.: concatenated condition, BatchNorm in D, GAN-CLS mismatched term, no SN, no classifier);
-# (b) applies improved WGAN to it, so (b) and (c) differ in the loss alone. Reed's critic keeps its BatchNorm in
-# (b) (Gulrajani et al. advise against BN with a gradient penalty; override batchnorm_in_d to try without).
-# (d) "+SN" in the SN-GAN sense: spectral norm replaces BatchNorm in D (the paper's D is "convolution layers with
-# spectral normalization", and the public code keeping BN is one of its listed deviations).
-RUNGS: dict[str, dict[str, Any]] = {
-    "b": {"loss": "wgan-gp", "conditioning": "concat", "spectral_norm": False, "batchnorm_in_d": True,
-          "aux_classifier": False},
-    "c": {"loss": "bce", "conditioning": "concat", "spectral_norm": False, "batchnorm_in_d": True,
-          "aux_classifier": False},
-    "d": {"loss": "bce", "conditioning": "concat", "aux_classifier": False},
-    "e": {"conditioning": "concat", "aux_classifier": False},
-    "f": {"aux_classifier": False},
-    "g": {},
-}
-
-# What the public TensorFlow code does differently from the paper, the rungs where it applies and the config
-# delta that reproduces it (applied in this order by rung_config(..., public_code=True)).
-PUBLIC_CODE_DEVIATIONS: dict[str, dict[str, Any]] = {
-    "noise_not_fed": {
-        "what": "z is never fed to the generator (its input is the sound vector alone)",
-        "rungs": ("b", "c", "d", "e", "f", "g"), "delta": {"use_noise": False}},
-    "spectral_norm_u_frozen": {
-        "what": "the power-iteration vector u is never updated, and sigma is multiplied by 0.98",
-        "rungs": ("d", "e", "f", "g"), "delta": {"sn_variant": "frozen-u"}},
-    "batchnorm_with_spectral_norm": {
-        "what": "the discriminator keeps BatchNorm alongside spectral norm",
-        "rungs": ("d", "e", "f", "g"), "delta": {"batchnorm_in_d": True}},
-    "sn_rung_wasserstein_loss": {
-        "what": "the '+SN' rung also switches to a Wasserstein loss without gradient penalty",
-        "rungs": ("d",), "delta": {"loss": "wgan"}},
-    "hinge_rungs_no_mismatch": {
-        "what": "the hinge rungs drop the mismatched-pair (wrong image) term",
-        "rungs": ("e", "f", "g"), "delta": {"mismatched_term": False}},
-    "wgan_gp_weight_20": {
-        "what": "the improved-WGAN rung uses a gradient-penalty weight of 20, not Gulrajani et al.'s 10",
-        "rungs": ("b",), "delta": {"gp_weight": 20.0}},
-    "schedule": {
-        "what": "1 discriminator step then 5 generator steps per batch (as the paper's text says)",
-        "rungs": ("b", "c", "d", "e", "f", "g"), "delta": {"d_steps": 1, "g_steps": 5}},
-}
-
-
-def rung_config(rung: str = "g", public_code: bool = False, **overrides: Any) -> S2IConfig:
-    """The configuration of ablation rung ``rung`` ("b".."g") of Table 4, optionally with the public code's
-    deviations, then ``overrides`` (e.g. ``image_size=32, width=32`` for a CPU run)."""
-    if rung not in RUNGS:
-        raise A2VError(f"unknown rung {rung!r}; the rungs of Wan et al.'s Table 4 are {', '.join(RUNGS)} "
-                       "((a) is the real-image upper bound, not a model)")
-    delta = dict(RUNGS[rung])
-    if public_code:
-        for deviation in PUBLIC_CODE_DEVIATIONS.values():
-            if rung in deviation["rungs"]:
-                delta.update(deviation["delta"])
-        delta["public_code"] = True
-    delta.update(overrides)
-    return DEFAULT.replace(**delta)
+                "gp_weight": self.gp_weight, "sampling": self.sampling}
 
 
 def build_s2i(config: S2IConfig, cond_dim: int, n_classes: int) -> tuple[S2IGenerator, S2IDiscriminator]:

@@ -36,10 +36,13 @@ from a2vlib.core.device import pick_device, seed_everything
 from a2vlib.core.progress import progress
 
 CHECKPOINT_NAME = "checkpoint.pt"
+# How each epoch orders the data: a fresh permutation, or n draws weighted so that every class is equally likely
+# (the public code of Wan et al. samples batches balanced over classes).
+SAMPLINGS = ("shuffle", "class_balanced")
 # Options that must match between a run and the checkpoint it resumes; the rest (callbacks, checkpointing, device)
 # may change.
 _RESUME_KEYS = ("loss", "z_dim", "d_steps", "g_steps", "lr_g", "lr_d", "betas", "batch_size", "mismatched_term",
-                "aux_weight", "gp_weight", "seed", "drop_last")
+                "aux_weight", "gp_weight", "seed", "drop_last", "sampling")
 
 Batch = tuple[Tensor, Tensor, "Tensor | None"]
 Callback = Callable[["GANTrainer", int, dict[str, Any]], "dict[str, Any] | None"]
@@ -67,6 +70,13 @@ class _Samples:
         else:
             raise DataError("training data must be (samples, conditions[, labels]) tensors or a map-style Dataset "
                             f"of such tuples, got {type(data).__name__}")
+
+    def labels(self) -> Tensor | None:
+        """All class labels (for class-balanced sampling), or None when the data carry none."""
+        if self.tensors is not None:
+            return self.tensors[2]
+        first = self.dataset[0]
+        return torch.as_tensor([int(self.dataset[i][2]) for i in range(self.n)]) if len(first) == 3 else None
 
     def batch(self, idx: Tensor) -> Batch:
         if self.tensors is not None:
@@ -149,14 +159,17 @@ class GANTrainer:
                  mismatched_term: bool = False, aux_weight: float = 1.0, gp_weight: float = GP_WEIGHT,
                  seed: int = 0, device: str = "auto", checkpoint_dir: str | Path | None = None,
                  checkpoint_every: int = 1, callbacks: Sequence[Callback] = (), drop_last: bool = True,
-                 deterministic: bool = True):
+                 deterministic: bool = True, sampling: str = "shuffle"):
         self.loss_spec = get_loss(loss)  # fails early on an unknown kind
+        if sampling not in SAMPLINGS:
+            raise A2VError(f"unknown sampling {sampling!r}; known: {', '.join(SAMPLINGS)}")
         if d_steps < 1 or g_steps < 1 or batch_size < 1:
             raise A2VError(f"d_steps, g_steps and batch_size must be >= 1, got {d_steps}, {g_steps}, {batch_size}")
         self.options: dict[str, Any] = {
             "loss": loss, "z_dim": z_dim, "d_steps": d_steps, "g_steps": g_steps, "lr_g": lr_g, "lr_d": lr_d,
             "betas": tuple(betas), "batch_size": batch_size, "mismatched_term": mismatched_term,
-            "aux_weight": aux_weight, "gp_weight": gp_weight, "seed": seed, "drop_last": drop_last}
+            "aux_weight": aux_weight, "gp_weight": gp_weight, "seed": seed, "drop_last": drop_last,
+            "sampling": sampling}
         self.device = pick_device(device)
         self.generator = generator.to(self.device)
         self.discriminator = discriminator.to(self.device)
@@ -345,10 +358,19 @@ class GANTrainer:
             self.save_checkpoint()  # the final state, whatever checkpoint_every says
         return TrainResult(self.generator, self.discriminator, self.history)
 
+    def _epoch_order(self, samples: _Samples) -> Tensor:
+        """The sample indices of one epoch: a permutation, or class-balanced draws with replacement."""
+        labels = samples.labels()
+        if self.options["sampling"] == "shuffle" or labels is None:
+            return torch.randperm(samples.n, generator=self.data_generator)
+        counts = torch.bincount(labels)
+        weights = 1.0 / counts[labels].double()
+        return torch.multinomial(weights, samples.n, replacement=True, generator=self.data_generator)
+
     def _run_epoch(self, samples: _Samples, n_batches: int, bar: Any) -> None:
         epoch, bs = self.epoch + 1, self.options["batch_size"]
         start = time.perf_counter()
-        order = torch.randperm(samples.n, generator=self.data_generator)
+        order = self._epoch_order(samples)
         sums: dict[str, Tensor] = {}
         counts: dict[str, int] = {}
         n_seen = 0

@@ -16,6 +16,8 @@ import numpy as np
 import torch
 
 from a2vlib.core.errors import DataError
+# the kit's one background mask (per-row median), shared with SceneSynth's visual magnitude
+from a2vlib.data.scenesynth.magnitude import object_mask, row_background
 from a2vlib.models.classifiers import ImageClassifier, TrainedClassifier, images_to_tensor, train_classifier
 
 
@@ -37,20 +39,6 @@ def classification_accuracy(classifier: TrainedClassifier, images: np.ndarray, l
             "per_class": {c: float(hit[lab == c].mean()) for c in present},
             "per_class_n": {c: int((lab == c).sum()) for c in present}, "n": len(labels),
             "chance": 1.0 / len(classifier.classes)}
-
-
-def row_background(images: np.ndarray) -> np.ndarray:
-    """Background estimate (N, H, 1, 3): the per-row, per-channel median. Exact for backgrounds that vary only
-    vertically as long as objects cover less than half of each row (SceneSynth objects cover at most ~45 %)."""
-    return np.median(images, axis=2, keepdims=True)
-
-
-def object_mask(images: np.ndarray, tol: float = 40.0) -> np.ndarray:
-    """(N, H, W) True where a pixel's RGB (Euclidean, uint8 units) distance from its row's background estimate
-    exceeds ``tol``. 40 is far above mild pixel noise (std 3 gives ~5) and keeps out most of the anti-aliased rim,
-    whose colour is partly the original background's."""
-    diff = images.astype(np.float32) - row_background(images)
-    return (diff ** 2).sum(axis=-1) > tol ** 2
 
 
 def shuffle_backgrounds(images: np.ndarray, labels: Sequence[str], rng: np.random.Generator, tol: float = 40.0,

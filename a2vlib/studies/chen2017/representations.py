@@ -23,15 +23,15 @@ from a2vlib.core.errors import DataError, ParamsError
 from a2vlib.features.representations import REPRESENTATIONS, represent
 from a2vlib.models.classifiers import SpectrogramClassifier, train_classifier
 from a2vlib.core.progress import progress
+from a2vlib.papers import chen2017
+from a2vlib import verdicts
 
-# Chen et al. 2017, Table 1 ("Accuracy of audio classifier"), as fractions. Instrument classification (13 classes)
-# of 0.5 s Sub-URMP chunks at 44.1 kHz; the paper does not say on which split, presumably its test set (separate
-# videos). Sec. 5.4 quotes "80 % on the test set of real LMS" for the classifier it kept, which does not match the
-# 87.44 % here. Rows in our order; the paper prints MS, LMS, CQT, MFCC, STFT.
-PAPER_TABLE1 = pd.DataFrame(
-    {"3 layers": [0.7405, 0.7300, 0.8006, 0.6201, 0.8412], "4 layers": [0.7573, 0.7778, 0.8105, 0.6609, 0.8744]},
-    index=pd.Index(list(REPRESENTATIONS), name="representation"),
-)
+
+
+def paper_table1() -> pd.DataFrame:
+    """Chen et al.'s Table 1 (from :mod:`a2vlib.papers.chen2017`) in the layout of :func:`accuracy_table`."""
+    return pd.DataFrame({f"{n} layers": [chen2017.TABLE1[r.upper()][n].value for r in REPRESENTATIONS]
+                         for n in (3, 4)}, index=pd.Index(list(REPRESENTATIONS), name="representation"))
 
 
 def stratified_split(labels: Sequence[str], test_share: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -96,7 +96,7 @@ def compare_representations(waveforms: Sequence[np.ndarray], labels: Sequence[st
 
 
 def accuracy_table(df: pd.DataFrame) -> pd.DataFrame:
-    """Mean held-out accuracy: rows = representations, columns "3 layers", "4 layers" (as PAPER_TABLE1);
+    """Mean held-out accuracy: rows = representations, columns "3 layers", "4 layers" (as :func:`paper_table1`);
     with several seeds also "3 layers std", ... (sample standard deviation over seeds)."""
     order = [k for k in REPRESENTATIONS if k in set(df["representation"])]
     grouped = df.groupby(["representation", "layers"])["accuracy"]
@@ -110,22 +110,35 @@ def accuracy_table(df: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def verdict(table: pd.DataFrame) -> str:
-    """Which representation wins here and in Chen et al., whether depth helps, and where MS lands."""
-    cols = [c for c in table.columns if c.endswith("layers")]
-    best_row = table[cols].max(axis=1)
-    ours, paper = best_row.idxmax(), PAPER_TABLE1[cols].max(axis=1).idxmax()
-    deeper = (table.get("4 layers") > table.get("3 layers")).sum() if {"3 layers", "4 layers"} <= set(cols) else 0
-    text = (f"Here the best representation is **{ours.upper()}** ({best_row[ours]:.0%}); Chen et al. chose "
-            f"**{paper.upper()}** ({PAPER_TABLE1.loc[paper, cols].max():.0%} on real Sub-URMP recordings). ")
-    if len(cols) == 2:
-        text += f"The 4-layer classifier beats the 3-layer one for {deeper} of {len(table)} representations. "
-    worst = best_row.idxmin()
-    text += (f"The weakest is {worst.upper()} ({best_row[worst]:.0%})"
-             + (", as in the paper (raw mel power spans orders of magnitude that a CNN handles badly)."
-                if worst == "ms" else "."))
-    if ours != paper:
-        text += (" The winner differs from the paper's: these are soundfont notes with a few hundred training clips, "
-                 "where a compact timbre summary (MFCC) can do best; differences of a few points are within the "
-                 "seed-to-seed spread (about +-5 points at this size).")
-    return text
+def accuracy_metrics(runs: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """``repr_accuracy.<representation>.<layers>``: mean held-out accuracy over seeds."""
+    table = runs.groupby(["representation", "layers"]).accuracy.mean()
+    return {r: {str(n): float(table[(r, n)]) for n in runs.layers.unique() if (r, n) in table}
+            for r in runs.representation.unique()}
+
+
+def beside_paper(table: pd.DataFrame) -> pd.DataFrame:
+    """Our accuracy table with Chen et al.'s Table 1 beside it."""
+    return table.join(paper_table1().add_prefix("Chen "))
+
+
+def findings(runs: pd.DataFrame, layers: int | None = None) -> list[verdicts.Finding]:
+    """Chen et al.'s claims about Table 1, judged on our held-out accuracy and its spread over seeds: the ordering
+    of the representations, LMS best, MS worst, and the deeper classifier better (for each representation)."""
+    depth = layers or int(runs.layers.max())
+    at = runs[runs.layers == depth]
+    by = {r: g.accuracy for r, g in at.groupby("representation")}
+    paper = {r: chen2017.TABLE1[r.upper()][depth].value for r in by}
+    out = [verdicts.ordering(f"our accuracies ({depth} layers) order the representations as Chen's Table 1 does",
+                             by, paper)]
+    best, worst = max(paper, key=paper.get), min(paper, key=paper.get)
+    out += [verdicts.difference(f"{best.upper()} classifies better than {r.upper()} ({depth} layers)", by[best], by[r])
+            for r in by if r != best]
+    out += [verdicts.difference(f"{r.upper()} classifies better than {worst.upper()} ({depth} layers)", by[r],
+                                by[worst]) for r in by if r not in (best, worst)]
+    if runs.layers.nunique() == 2:
+        lo, hi = sorted(runs.layers.unique())
+        for r, g in runs.groupby("representation"):
+            out.append(verdicts.difference(f"{r.upper()}: {hi} conv layers classify better than {lo}",
+                                           g[g.layers == hi].accuracy, g[g.layers == lo].accuracy))
+    return out

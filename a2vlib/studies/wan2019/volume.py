@@ -10,9 +10,11 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
-from a2vlib.data import scenes
+from a2vlib.data import scenesynth as scenes
+from a2vlib import verdicts
 from a2vlib.core.errors import ParamsError
-from a2vlib.studies.wan2019.scene_study import SceneData, TrainedS2I, generate
+from a2vlib.studies.wan2019.data import SceneData
+from a2vlib.studies.wan2019.models import TrainedS2I, generate
 
 PAPER_GAINS = (0.5, 1.0, 2.0, 3.0)
 
@@ -47,44 +49,122 @@ def images_at_gains(model: TrainedS2I, data: SceneData, sound_idx: Sequence[int]
     return generate(model, cond, z=z).reshape(len(sound_idx), len(gains), *data.test_images.shape[1:])
 
 
-def measured_effect(images: np.ndarray, gains: Sequence[float], labels: Sequence[str]) -> tuple[pd.DataFrame, float]:
-    """The visual magnitude of every image in a (sounds, gains) grid, and Spearman's rank correlation between gain and
-    magnitude over all of them (pooled)."""
-    mags = scenes.visual_magnitude(images.reshape(-1, *images.shape[2:])).reshape(images.shape[:2])
-    table = pd.DataFrame(mags, columns=[f"x{g:g}" for g in gains])
-    table.insert(0, "sound", list(labels))
-    rho = spearmanr(np.tile(np.asarray(gains, float), len(mags)), mags.ravel()).statistic
-    return table, float(rho)
+def sound_labels(data: SceneData, sound_idx: Sequence[int]) -> list[str]:
+    """Row labels for the grid: class and loudness of each studied sound."""
+    return [f"{data.test_labels[i]} ({data.test_loudness[i]:.2f})" for i in sound_idx]
 
 
-def per_sound_spearman(table: pd.DataFrame, gains: Sequence[float]) -> pd.Series:
-    """Rank correlation between gain and magnitude for each sound on its own (NaN where all magnitudes are equal)."""
-    values = table.drop(columns="sound").to_numpy()
-    rhos = [spearmanr(gains, row).statistic if np.ptp(row) > 0 else np.nan for row in values]
-    return pd.Series(rhos, index=table.sound, name="spearman")
+def continuous_gains(steps: int, low: float = 0.5, high: float = 3.0) -> list[float]:
+    """``steps`` gains evenly from ``low`` to ``high`` (the paper's range)."""
+    return [float(g) for g in np.linspace(low, high, steps).round(3)]
 
 
-def in_range_spearman(table: pd.DataFrame, gains: Sequence[float], max_gain: float = 2.0) -> float:
-    """The pooled rank correlation over the gains up to ``max_gain`` only (for sounds near loudness 0.5: inside the
-    loudness range the generator was trained on)."""
-    keep = [f"x{g:g}" for g in gains if g <= max_gain]
-    values = table[keep].to_numpy()
-    return float(spearmanr(np.tile([g for g in gains if g <= max_gain], len(values)), values.ravel()).statistic)
+def gallery(grid: np.ndarray, data: SceneData, sound_idx: Sequence[int], gains: Sequence[float], row: int = 0,
+            scale: float = 3.0) -> list[dict[str, Any]]:
+    """One sound at every gain with its image, for :func:`a2vlib.viz.pair_gallery`; the players are scaled down
+    together by ``scale`` so that louder stays louder and nothing clips."""
+    y = data.test_audio[sound_idx[row]]
+    return [{"image": grid[row, j], "audio": y * g / scale, "gain": g} for j, g in enumerate(gains)]
 
 
-def breakdowns(table: pd.DataFrame, real_images: np.ndarray) -> pd.Series:
-    """Per gain, how many generated images measure above the largest magnitude of any real image: no clean object
-    is that large, so the excess is noise and blobs that the pixel count also reads as 'object'."""
-    ceiling = float(np.max(scenes.visual_magnitude(real_images)))
-    return (table.drop(columns="sound") > ceiling).sum().rename(f"above the real maximum {ceiling:.3f}")
+def model_info(model: TrainedS2I) -> pd.Series:
+    return pd.Series({"loaded from the cache (trained by 04 or an earlier run)": model.cache_hit,
+                      "epochs": len(model.history), "cache folder": str(model.folder)})
 
 
-def truth_spearman(manifest: pd.DataFrame, root: Any) -> float:
-    """The data's own relation: loudness against measured visual magnitude of the clean reference pairs."""
-    from a2vlib.data.catalog import loudness_relation
+def measure(images: np.ndarray, gains: Sequence[float], data: SceneData, sound_idx: Sequence[int]) -> pd.DataFrame:
+    """One row per generated image of a (sounds, gains) grid: the sound, its loudness, the gain, whether loudness x
+    gain stays in the loudness range the generator was trained on, the object size
+    (:func:`~a2vlib.data.scenesynth.object_size`: the largest region unlike the background, noise left out), the
+    raw visual magnitude, and whether the object size lies within the range of the real pictures'."""
+    lo, hi = scenes.LOUDNESS_RANGE
+    flat = images.reshape(-1, *images.shape[2:])
+    real = scenes.object_size(data.reference_images)
+    rows = []
+    for k, i in enumerate(sound_idx):
+        for j, g in enumerate(gains):
+            rows.append({"sound": f"{data.test_labels[i]} #{i}", "class": data.test_labels[i],
+                         "loudness": float(data.test_loudness[i]), "gain": float(g),
+                         "in_trained_range": bool(lo - 1e-9 <= data.test_loudness[i] * g <= hi + 1e-9)})
+    table = pd.DataFrame(rows)
+    table["object_size"] = scenes.object_size(flat)
+    table["visual_magnitude"] = scenes.visual_magnitude(flat)
+    table["within_real_range"] = table.object_size.between(real.min(), real.max())
+    table.attrs["real_range"] = (float(real.min()), float(real.max()))
+    return table
 
-    rel = loudness_relation(root, manifest)
-    return float(spearmanr(rel.loudness, rel.visual_magnitude).statistic)
+
+def _pooled_spearman(table: pd.DataFrame) -> float:
+    if len(table) < 3 or table.object_size.nunique() < 2 or table.gain.nunique() < 2:
+        return float("nan")
+    return float(spearmanr(table.gain, table.object_size).statistic)
+
+
+def bootstrap_spearman(table: pd.DataFrame, reps: int = 500, seed: int = 0) -> tuple[float, float]:
+    """Pooled Spearman(gain, object size) and its bootstrap standard error over sounds (sounds resampled with
+    replacement, all of a sound's images together)."""
+    rho = _pooled_spearman(table)
+    groups = [g for _, g in table.groupby("sound")]
+    if len(groups) < 3:
+        return rho, float("nan")
+    rng = np.random.default_rng(seed)
+    boot = [_pooled_spearman(pd.concat([groups[i] for i in rng.integers(len(groups), size=len(groups))]))
+            for _ in range(reps)]
+    boot = np.asarray(boot)
+    return rho, float(np.nanstd(boot, ddof=1)) if np.isfinite(boot).sum() > 2 else float("nan")
+
+
+def effect_metrics(effect: pd.DataFrame) -> dict[str, float]:
+    """The figures notebook 05 records: the rank correlation in the trained range (with its bootstrap SE) and over
+    all images, and the share of images whose object lies within the real range."""
+    inside = effect[effect.in_trained_range]
+    rho, se = bootstrap_spearman(inside)
+    return {"volume_spearman_in_trained_range": rho, "volume_spearman_in_trained_range_se": se,
+            "volume_spearman_all_gains": _pooled_spearman(effect),
+            "share_within_real_range": float(inside.within_real_range.mean()) if len(inside) else float("nan"),
+            "share_within_real_range_all_gains": float(effect.within_real_range.mean()),
+            "images_in_trained_range": int(len(inside)), "images": int(len(effect))}
+
+
+def effect_table(effect: pd.DataFrame) -> pd.DataFrame:
+    """Object size per sound (rows) and gain (columns), for :func:`a2vlib.viz.gain_plot`."""
+    wide = effect.pivot_table(index="sound", columns="gain", values="object_size", sort=False)
+    wide.columns = [f"x{g:g}" for g in wide.columns]
+    return wide.reset_index()
+
+
+def truth_spearman(manifest: pd.DataFrame, root: Any, image_size: int = 32) -> float:
+    """The data's own relation: loudness against the object size of the clean reference pictures, measured at the
+    study's image size the same way as the generated ones."""
+    rows = manifest[(manifest.split == "reference") & manifest.is_consistent.astype(bool)
+                    & manifest.sound_class.isin(scenes.CLASSES)]
+    sizes = scenes.object_size(scenes.load_images(root, rows, size=image_size))
+    return float(spearmanr(rows.loudness, sizes).statistic)
+
+
+def findings(effect: pd.DataFrame, rho_truth: float, rho_target: float = 0.6, share_target: float = 0.8
+             ) -> list[verdicts.Finding]:
+    """The volume study's claims, judged on the numbers: the object grows with the gain where the sound stays in
+    the trained range (Spearman against ``rho_target``, bootstrap spread over sounds), the objects stay within the
+    real range (share against ``share_target``), and the same relation in the data."""
+    inside = effect[effect.in_trained_range]
+    rho, se = bootstrap_spearman(inside)
+    n_in = int(inside.within_real_range.sum())
+    out = [verdicts.estimate_at_least(f"the generated object grows with the gain (Spearman, trained range) by at "
+                                      f"least {rho_target}", rho, se, rho_target,
+                                      how=f"bootstrap over {inside.sound.nunique()} sounds"),
+           verdicts.proportion_at_least(f"generated objects lie within the real pictures' size range "
+                                        f"({effect.attrs.get('real_range', (0, 0))[0]:.3f}-"
+                                        f"{effect.attrs.get('real_range', (0, 0))[1]:.3f}) at least "
+                                        f"{share_target:.0%} of the time (trained range)", n_in, len(inside),
+                                        share_target),
+           verdicts.at_least("in the data itself, object size follows loudness (Spearman >= 0.9)", [rho_truth], 0.9)]
+    beyond = effect[~effect.in_trained_range]
+    if len(beyond):
+        out.append(verdicts.proportion_at_least("beyond the trained range (extrapolation), objects stay within the "
+                                                "real size range at least half of the time",
+                                                int(beyond.within_real_range.sum()), len(beyond), 0.5))
+    return out
 
 
 @dataclass
@@ -104,7 +184,7 @@ def explorer_view(model: TrainedS2I, data: SceneData, sound_index: int, gain: fl
         raise ParamsError(f"sound_index {sound_index} is out of range 0..{len(data.test_audio) - 1}")
     image = images_at_gains(model, data, [sound_index], [gain], seed)[0, 0]
     audio = data.test_audio[sound_index] * gain
-    return ExplorerView(image, audio, data.sample_rate, float(scenes.visual_magnitude(image)),
+    return ExplorerView(image, audio, data.sample_rate, float(scenes.object_size(image)),
                         data.test_labels[sound_index])
 
 
@@ -137,31 +217,3 @@ def make_explorer(model: TrainedS2I, data: SceneData, sound_idx: Sequence[int], 
     slider.observe(show, names="value")
     show()
     return widgets.VBox([widgets.HBox([picker, slider]), out])
-
-
-def verdict(rho: float, rho_truth: float, rho_continuous: float | None = None, target: float = 0.7,
-            rho_in_range: float | None = None, broken: pd.Series | None = None) -> str:
-    """The volume study's finding in words, beside the data's own relation; says plainly when it is missed and how
-    much of it is the generator breaking down rather than drawing a bigger object."""
-    text = (f"Spearman's rank correlation between gain and the measured visual magnitude of the generated images is "
-            f"**{rho:.2f}** at the paper's gains")
-    if rho_continuous is not None:
-        text += f" ({rho_continuous:.2f} over the continuous range)"
-    text += f"; in the data itself, loudness and visual magnitude correlate at {rho_truth:.2f}. "
-    if rho >= target:
-        text += (f"The measured magnitude rises with the gain, as Wan et al. saw the object grow (Table 3), above "
-                 f"the kit's target of {target}.")
-    else:
-        text += (f"**This is below the kit's target of {target}**: at this training budget the generator has not "
-                 "learned the loudness-to-size relation well (its images are still noisy, and the noise counts as "
-                 "'object' pixels; 3x also leaves the training range of loudness, 0.25-1).")
-    if broken is not None and broken.sum() > 0:
-        counts = ", ".join(f"{int(n)} at {g}" for g, n in broken.items())
-        text += (f" **Caveat:** {int(broken.sum())} generated images measure above the largest magnitude of any real "
-                 f"image ({counts}): the generator's pictures carry noise and blobs that the pixel count also reads "
-                 "as 'object', and louder input brings more of them (at 3x some images collapse into pure noise). So "
-                 "what rises with the gain is the amount of non-background structure, not yet a clean object size.")
-    if rho_in_range is not None:
-        text += (f" Within 0.5x-2x, where the sounds stay inside the trained loudness range, the correlation is "
-                 f"{rho_in_range:.2f}.")
-    return text

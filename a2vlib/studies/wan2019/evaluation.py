@@ -1,0 +1,96 @@
+"""Figures of merit of S2I generators and of real images, all scored one way: the same judge, the same number of
+images, the same splits, the same minimum split size. Row (a) of Table 4 is real images scored exactly as the rungs'
+generated images are."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+
+from a2vlib.metrics.image import classification_accuracy, classifier_score, diversity_ratio, fid, z_diversity_ratio
+from a2vlib.metrics.image.scores import DEFAULT_MIN_PER_SPLIT
+from a2vlib.studies.wan2019.data import SceneData, spread_indices
+from a2vlib.studies.wan2019.models import Judges, TrainedS2I, generate, train_s2i
+
+
+def class_balanced_indices(labels: Sequence[str], classes: Sequence[str], n: int) -> list[int]:
+    """``n`` indices drawn round-robin over ``classes`` (the first, second, ... item of each class in turn), so a
+    small set of groups covers every class evenly instead of the first class in the list."""
+    by_class = {c: [i for i, lbl in enumerate(labels) if lbl == c] for c in classes}
+    out: list[int] = []
+    depth = 0
+    while len(out) < n and any(depth < len(v) for v in by_class.values()):
+        out += [v[depth] for v in by_class.values() if depth < len(v)][: n - len(out)]
+        depth += 1
+    return out
+
+
+def _diversity(images: np.ndarray, labels: Sequence[str], data: SceneData) -> float:
+    """Mean within-class diversity ratio over the classes with at least two images on both sides (a spread needs
+    two), NaN when there are none."""
+    counts = pd.Series(list(labels)).value_counts()
+    ref_counts = pd.Series(data.reference_labels).value_counts()
+    ok = [c for c in counts.index if counts[c] >= 2 and ref_counts.get(c, 0) >= 2]
+    if not ok:
+        return float("nan")
+    keep = np.isin(labels, ok)
+    return diversity_ratio(images[keep], list(np.asarray(labels)[keep]), data.reference_images,
+                           data.reference_labels)["mean"]
+
+
+def score_images(images: np.ndarray, labels: Sequence[str], data: SceneData, judges_: Judges, splits: int = 10,
+                 min_per_split: int = DEFAULT_MIN_PER_SPLIT, fid_backbone: str = "classifier") -> dict[str, Any]:
+    """The figures every row of Table 4 gets, real or generated: classifier score (the IS formula over the scene
+    judge; never called an Inception Score), accuracy by the scene and the object judge, within-class diversity and
+    FID against the real reference images (scene judge features, or Inception pool3 with ``"inception"``)."""
+    score = classifier_score(judges_.scene, images, splits=splits, min_per_split=min_per_split)
+    scene_acc = classification_accuracy(judges_.scene, images, labels, judge="scene judge")
+    object_acc = classification_accuracy(judges_.object, images, labels, judge="object judge")
+    backbone = "inception" if fid_backbone == "inception" else judges_.scene
+    dist = fid(images, data.reference_images, backbone=backbone, method="eigh")
+    return {"score": score["mean"], "score_std": score["std"], "accuracy": scene_acc["overall"],
+            "object_accuracy": object_acc["overall"], "diversity": _diversity(images, labels, data),
+            "fid": dist["value"], "fid_backbone": dist["backbone"], "per_class_accuracy": scene_acc["per_class"],
+            "per_class_object_accuracy": object_acc["per_class"], "n_images": len(images), "splits": splits}
+
+
+def evaluate(model: TrainedS2I, data: SceneData, judges_: Judges, n_images: int = 500, splits: int = 10,
+             seed: int = 0, fid_backbone: str = "classifier", z_groups: int = 18, z_per_group: int = 8,
+             min_per_split: int = DEFAULT_MIN_PER_SPLIT) -> dict[str, Any]:
+    """A trained generator on the test sounds: :func:`score_images` on ``n_images`` images, plus the diversity that
+    z alone gives (``z_groups`` test sounds spread evenly over the classes, ``z_per_group`` images each)."""
+    idx = spread_indices(data.test_labels, n_images, seed)
+    images = generate(model, data.test_cond[idx], seed)
+    figures = score_images(images, [data.test_labels[i] for i in idx], data, judges_, splits, min_per_split,
+                           fid_backbone)
+    group_idx = class_balanced_indices(data.test_labels, data.classes, z_groups)
+    groups = [generate(model, np.repeat(data.test_cond[i:i + 1], z_per_group, 0), seed + 1 + k)
+              for k, i in enumerate(group_idx)]
+    zdiv = z_diversity_ratio(groups, [data.test_labels[i] for i in group_idx], data.reference_images,
+                             data.reference_labels)
+    return {**figures, "z_diversity": zdiv["mean"], "z_groups_per_class": pd.Series(
+        [data.test_labels[i] for i in group_idx]).value_counts().to_dict()}
+
+
+def upper_bound(data: SceneData, judges_: Judges, n_images: int = 500, splits: int = 10, seed: int = 0,
+                fid_backbone: str = "classifier", min_per_split: int = DEFAULT_MIN_PER_SPLIT) -> dict[str, Any]:
+    """Row (a) of Table 4: the paper scores all real training and test images. Here ``n_images`` real pictures drawn
+    from the cleaned training and test pairs (cycling, in a seeded order) are scored by :func:`score_images` exactly
+    as each rung's ``n_images`` generated ones are."""
+    images, labels = data.real_images()
+    idx = spread_indices(labels, n_images, seed)
+    return score_images(images[idx], [labels[i] for i in idx], data, judges_, splits, min_per_split, fid_backbone)
+
+
+def train_and_evaluate(data: SceneData, judges_: Judges, config, seeds: Sequence[int],
+                       device: str | torch.device = "cpu", **eval_kw: Any) -> pd.DataFrame:
+    """One row per seed: the evaluation figures plus training time."""
+    rows = []
+    for seed in seeds:
+        model = train_s2i(data, config, seed, device, judges_=judges_)
+        figures = evaluate(model, data, judges_, seed=seed, **eval_kw)
+        rows.append({"seed": seed, **{k: v for k, v in figures.items() if not isinstance(v, (dict, str))},
+                     "train_s": sum(h.get("time_s", 0.0) for h in model.history)})
+    return pd.DataFrame(rows)

@@ -1,0 +1,72 @@
+"""Which sound feature conditions the generator best (Wan et al. Table 2, notebook 02): the full model (g) trained
+on each feature over seeds, the same pictures and judges for all, findings judged on the spread over seeds."""
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+
+from a2vlib import verdicts
+from a2vlib.core.progress import progress
+from a2vlib.papers import wan2019
+from a2vlib.studies.wan2019.data import FEATURE_NAMES, scene_data
+from a2vlib.studies.wan2019.evaluation import train_and_evaluate
+from a2vlib.studies.wan2019.models import judges
+from a2vlib.studies.wan2019.rungs import rung_config
+
+FEATURES = tuple(wan2019.TABLE2)
+
+
+def compare_features(params: Mapping[str, Any], sizes: Mapping[str, Any], seeds: Sequence[int],
+                     features: Sequence[str] = FEATURES, summary: str = "mean", judge_epochs: int = 15,
+                     device: str | torch.device = "cpu", **eval_kw: Any) -> pd.DataFrame:
+    """The full model (g) conditioned on each sound feature, over seeds: one row per (feature, seed). The pictures
+    and the judges are the same for every feature; only the condition vector changes."""
+    frames = []
+    for feature in progress(features, desc="features"):
+        data = scene_data(params, feature, sizes.get("image_size", 32), summary, device)
+        df = train_and_evaluate(data, judges(data, judge_epochs, int(params.get("seed", 0))),
+                                rung_config("g", **sizes), seeds, device, **eval_kw)
+        df.insert(0, "feature", feature)
+        df.insert(1, "feature_dim", data.cond_dim)
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True)
+
+
+def feature_summary(runs: pd.DataFrame) -> pd.DataFrame:
+    """Mean and spread over seeds per feature, with the paper's Table 2 (Inception Score on real videos) beside."""
+    stats = runs.groupby("feature", sort=False)[["score", "accuracy", "object_accuracy", "fid"]].agg(["mean", "std"])
+    stats.columns = [f"{m}_{s}" for m, s in stats.columns]
+    stats.insert(0, "dim", runs.groupby("feature", sort=False).feature_dim.first())
+    stats.insert(1, "n_seeds", runs.groupby("feature", sort=False).seed.count())
+    stats["paper_IS"] = [wan2019.TABLE2[f].value if f in wan2019.TABLE2 else np.nan for f in stats.index]
+    stats["paper_IS_std"] = [wan2019.TABLE2[f].spread if f in wan2019.TABLE2 else np.nan for f in stats.index]
+    stats.index = [FEATURE_NAMES.get(f, f) for f in stats.index]
+    return stats
+
+
+def findings(runs: pd.DataFrame) -> list[verdicts.Finding]:
+    """The paper's claims about Table 2, judged on our classifier scores and their spread over seeds: the
+    ordering of the four features, SoundNet best, MFCC worst."""
+    by = {f: g.score for f, g in runs.groupby("feature")}
+    paper = {f: q.value for f, q in wan2019.TABLE2.items() if f in by}
+    out = [verdicts.ordering("our scores order the features as the paper's Table 2 does", by, paper)]
+    best, worst = max(paper, key=paper.get), min(paper, key=paper.get)
+    for other in paper:
+        if other != best:
+            out.append(verdicts.difference(f"{FEATURE_NAMES[best]} conditions better than {FEATURE_NAMES[other]}",
+                                           by[best], by[other]))
+    for other in paper:
+        if other not in (best, worst):
+            out.append(verdicts.difference(f"{FEATURE_NAMES[other]} conditions better than {FEATURE_NAMES[worst]}",
+                                           by[other], by[worst]))
+    return out
+
+
+def feature_metrics(runs: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """``feature_score.<feature>.mean|std``: the mean and (sample) standard deviation over seeds that
+    :func:`feature_summary` shows; the std is NaN (null in metrics.json) for a single seed."""
+    stats = runs.groupby("feature").score.agg(["mean", "std"])
+    return {f: {"mean": float(stats.loc[f, "mean"]), "std": float(stats.loc[f, "std"])} for f in stats.index}

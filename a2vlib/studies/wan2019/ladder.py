@@ -1,0 +1,178 @@
+"""The ablation ladder of Wan et al.'s Table 4 (notebook 04): every rung over seeds, the summary beside the paper,
+findings judged on the spread over seeds, samples, the public code's deviations and the object-accuracy budget."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+
+from a2vlib import verdicts
+from a2vlib.core.errors import DataError
+from a2vlib.core.progress import progress
+from a2vlib.papers import wan2019
+from a2vlib.studies.wan2019.data import SceneData
+from a2vlib.studies.wan2019.evaluation import train_and_evaluate
+from a2vlib.studies.wan2019.models import Judges, generate, train_s2i
+from a2vlib.studies.wan2019.rungs import (LADDER, PUBLIC_CODE_DEVIATIONS, delta_table, public_code_scoring,
+                                          rung_config, rung_label)
+
+SUMMARY_COLUMNS = ("score", "accuracy", "object_accuracy", "diversity", "z_diversity", "fid")
+
+
+def run_ladder(data: SceneData, judges_: Judges, sizes: Mapping[str, Any], seeds: Sequence[int],
+               rungs: Sequence[str] = LADDER, public_code: bool = False, device: str | torch.device = "cpu",
+               **eval_kw: Any) -> pd.DataFrame:
+    """Every rung over every seed: one row per (rung, seed)."""
+    frames = []
+    for rung in progress(rungs, desc="ladder"):
+        df = train_and_evaluate(data, judges_, rung_config(rung, public_code, **sizes), seeds, device, **eval_kw)
+        df.insert(0, "rung", rung)
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True)
+
+
+def summarise(runs: pd.DataFrame, upper: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Mean and standard deviation over seeds per rung, row (a) from ``upper`` (real images: no training seed, so no
+    spread), the paper's Table 4 beside (its Inception Score on real videos: another scale, compare orderings)."""
+    if upper is not None:
+        row = pd.DataFrame([{"rung": "a", "seed": 0, **{k: upper.get(k, np.nan) for k in SUMMARY_COLUMNS}}])
+        runs = pd.concat([row, runs], ignore_index=True)
+    stats = runs.groupby("rung", sort=False)[list(SUMMARY_COLUMNS)].agg(["mean", "std"])
+    stats.columns = [f"{m}_{s}" for m, s in stats.columns]
+    stats.insert(0, "n_seeds", runs.groupby("rung", sort=False).seed.count())
+    order = ["a", *LADDER]
+    stats = stats.loc[sorted(stats.index, key=lambda r: order.index(r) if r in order else len(order))]
+    stats.insert(0, "model", [rung_label(r) for r in stats.index])
+    stats["paper_IS"] = [wan2019.TABLE4[r].value if r in wan2019.TABLE4 else np.nan for r in stats.index]
+    stats["paper_IS_std"] = [wan2019.TABLE4[r].spread if r in wan2019.TABLE4 else np.nan for r in stats.index]
+    return stats
+
+
+def ladder_metrics(summary: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """The figures notebook 04 records: ``rungs.<r>.score_mean`` and so on."""
+    cols = [c for c in summary.columns if c.endswith(("_mean", "_std")) and not c.startswith("paper")]
+    return {r: {c: float(summary.loc[r, c]) for c in cols} for r in summary.index}
+
+
+def findings(runs: pd.DataFrame, object_target: float = 0.5) -> list[verdicts.Finding]:
+    """What the ladder shows, each claim judged on the spread over seeds: the ordering of the rungs against the
+    paper's Table 4, (g) above (c) (the paper's main claim) in score and in accuracy by both judges, each paper-named
+    step's effect on the score, and (g)'s object accuracy against ``object_target``."""
+    by = {r: g for r, g in runs.groupby("rung")}
+    paper = {r: wan2019.TABLE4[r].value for r in by if r in wan2019.TABLE4 and r != "a"}
+    out = [verdicts.ordering("our classifier scores order the rungs (b)-(g) as the paper's Inception Scores do",
+                             {r: by[r].score for r in paper}, paper)]
+    if "g" in by and "c" in by:
+        for col, what in (("score", "classifier score"), ("accuracy", "scene-judge accuracy"),
+                          ("object_accuracy", "object-judge accuracy")):
+            out.append(verdicts.difference(f"the full model (g) is above the cGAN (c) in {what}",
+                                           by["g"][col], by["c"][col]))
+    for lower, upper in (("c", "d"), ("d+", "e"), ("e", "f"), ("f", "g")):
+        if lower in by and upper in by:
+            out.append(verdicts.difference(f"{rung_label(upper)} raises the classifier score over ({lower})",
+                                           by[upper].score, by[lower].score))
+    if "g" in by:
+        out.append(verdicts.at_least(f"(g)'s images show their object: object-judge accuracy reaches "
+                                     f"{object_target:.0%}", by["g"].object_accuracy, object_target))
+    if "a" in by and "g" in by:
+        out.append(verdicts.at_least("(g)'s object-judge accuracy reaches half of real images'",
+                                     by["g"].object_accuracy, 0.5 * float(by["a"].object_accuracy.mean())))
+    return out
+
+
+def config_table(sizes: Mapping[str, Any], rungs: Sequence[str] = LADDER) -> pd.DataFrame:
+    """The ladder as named steps: per rung, what it is built on and each step with the fields it changes."""
+    return pd.DataFrame(delta_table(sizes, [r for r in rungs if r in LADDER])).set_index(["rung", "step"])
+
+
+def rung_samples(data: SceneData, judges_: Judges, sizes: Mapping[str, Any], rungs: Sequence[str] = LADDER,
+                 seed: int = 0, public_code: bool = False, device: str | torch.device = "cpu") -> tuple[list[list[np.ndarray]], list[str], list[str]]:
+    """One generated image per class for each rung's model (seed ``seed``, from the cache), rows = rungs, under a
+    row of real test images: (rows, row labels, column labels) for :func:`a2vlib.viz.image_grid`."""
+    first = [data.test_labels.index(c) for c in data.classes if c in data.test_labels]
+    rows = [list(data.test_images[first])]
+    labels = ["(a) real"]
+    for rung in rungs:
+        model = train_s2i(data, rung_config(rung, public_code, **sizes), seed, device, judges_=judges_)
+        rows.append(list(generate(model, data.test_cond[first], seed)))
+        labels.append(f"({rung})")
+    return rows, labels, [data.test_labels[i] for i in first]
+
+
+def public_code_table() -> pd.DataFrame:
+    """Every deviation of the public code: what it is, the rungs it touches and how the kit applies it."""
+    rows = []
+    for name, dev in PUBLIC_CODE_DEVIATIONS.items():
+        applied = dev.get("not_applied") and f"not applied: {dev['not_applied']}" or ", ".join(
+            f"{k}={'+1' if callable(v) else v}" for k, v in {**dev.get("delta", {}), **dev.get("scoring", {})}.items())
+        rows.append({"deviation": name, "what": dev["what"], "rungs": ", ".join(dev["rungs"]) or "-",
+                     "applied as": applied})
+    return pd.DataFrame(rows).set_index("deviation")
+
+
+def run_public_code(data: SceneData, judges_: Judges, sizes: Mapping[str, Any], seeds: Sequence[int],
+                    rungs: Sequence[str], device: str | torch.device = "cpu", **eval_kw: Any) -> pd.DataFrame:
+    """The rungs trained with every public-code deviation, scored the kit's way and the public code's way (few
+    images per split: the column ``score_public_scoring``)."""
+    if not rungs:
+        return pd.DataFrame(columns=["rung", "seed", *SUMMARY_COLUMNS])
+    runs = run_ladder(data, judges_, sizes, seeds, rungs, public_code=True, device=device, **eval_kw)
+    few = public_code_scoring()
+    scored = run_ladder(data, judges_, sizes, seeds, rungs, public_code=True, device=device,
+                        **{**eval_kw, **few, "min_per_split": 1})
+    return runs.assign(score_public_scoring=scored.score.to_numpy(), score_public_scoring_std=scored.score_std)
+
+
+def compare_public_code(paper_runs: pd.DataFrame, public_runs: pd.DataFrame) -> pd.DataFrame:
+    """The same rungs trained as the paper describes and with the public code's deviations, side by side."""
+    cols = [*SUMMARY_COLUMNS, "score_public_scoring"]
+    both = pd.concat([paper_runs.assign(variant="as in the paper"), public_runs.assign(variant="public code")])
+    both = both[both.rung.isin(set(public_runs.rung))]
+    return both.groupby(["rung", "variant"])[[c for c in cols if c in both]].mean()
+
+
+def budget_curve(data: SceneData, judges_: Judges, sizes: Mapping[str, Any], epochs: int, seed: int = 0,
+                 device: str | torch.device = "cpu") -> pd.DataFrame:
+    """The full model (g) trained for ``epochs``, with the object and scene judges' accuracy measured along the way
+    (:func:`~a2vlib.studies.wan2019.models.train_s2i` with judges): what budget the objects need. One row per
+    measured epoch, with the training time so far."""
+    config = rung_config("g", **{**sizes, "epochs": epochs})
+    model = train_s2i(data, config, seed, device, judges_=judges_)
+    rows, elapsed = [], 0.0
+    for h in model.history:
+        elapsed += h.get("train_time_s", 0.0)
+        if "object_accuracy" in h:
+            rows.append({"epoch": h["epoch"], "train_s": elapsed, "object_accuracy": h["object_accuracy"],
+                         "scene_accuracy": h["scene_accuracy"]})
+    if not rows:
+        raise DataError(f"the cached model at {model.folder} was trained without judges, so it has no budget "
+                        "curve; run `make clean-cache` (or delete that folder) and run again")
+    return pd.DataFrame(rows)
+
+
+def trainer_benchmark(out: Path, reps: int = 3, image_size: int = 32, width: int = 32, batches: int = 8,
+                      threads: int = 1) -> dict[str, Any]:
+    """Run ``benchmarks/bench_trainer.py`` (the trainer against a plain PyTorch loop over the same networks, in one
+    process) and return its JSON; the figures in the report come from this run."""
+    import json
+    import subprocess
+    import sys
+
+    from a2vlib.core.paths import repo_root
+
+    cmd = [sys.executable, str(repo_root() / "benchmarks" / "bench_trainer.py"), "--out", str(out), "--reps",
+           str(reps), "--image-size", str(image_size), "--width", str(width), "--batches", str(batches),
+           "--threads", str(threads)]
+    done = subprocess.run(cmd, cwd=repo_root(), capture_output=True, text=True, timeout=1800)
+    if done.returncode != 0:
+        raise DataError(f"benchmark failed ({' '.join(cmd)}):\n{done.stderr[-2000:]}")
+    return json.loads(Path(out).read_text())
+
+
+def benchmark_table(result: Mapping[str, Any]) -> pd.DataFrame:
+    med = result["median_images_per_s"]
+    return pd.DataFrame({"median images/s": med, "repetitions": {k: len(v) for k, v in result["images_per_s"].items()}}
+                        ).assign(**{"trainer overhead": f"{100 * result['trainer_overhead_fraction']:+.1f} %"})

@@ -1,0 +1,124 @@
+"""Trained things of the S2I study, each cached by what produced it: the two judges of generated images and the S2I
+generators. A notebook that asks for a model another notebook already trained (05 reusing 04's full model) loads it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import torch
+
+from a2vlib.core.cache import cache_folder, cached
+from a2vlib.core.device import seed_everything
+from a2vlib.metrics.image import classification_accuracy, train_judges
+from a2vlib.models.classifiers import ImageClassifier, TrainedClassifier
+from a2vlib.models.s2i import S2IConfig, build_s2i
+from a2vlib.studies.wan2019.data import SceneData, spread_indices
+from a2vlib.training.trainer import CHECKPOINT_NAME, GANTrainer
+
+
+@dataclass
+class Judges:
+    """Two independent image classifiers trained on real reference images: the scene judge (whole pictures) and
+    the object judge (backgrounds shuffled across images, so the background alone cannot satisfy it)."""
+
+    scene: TrainedClassifier
+    object: TrainedClassifier
+
+
+def judges(data: SceneData, epochs: int = 15, seed: int = 0, width: int = 32) -> Judges:
+    """The two judges for ``data``'s image size, trained once and cached."""
+    key = {"dataset": data.key["dataset"], "image_size": data.image_size, "epochs": epochs, "seed": seed,
+           "width": width}
+
+    def build(folder: Path) -> None:
+        scene, obj = train_judges(data.reference_images, data.reference_labels, data.classes, epochs=epochs,
+                                  seed=seed, width=width)
+        torch.save({"scene": scene.model.state_dict(), "object": obj.model.state_dict()}, folder / "judges.pt")
+
+    state = torch.load(cached("judges", key, build) / "judges.pt", weights_only=True)
+    made = []
+    for name in ("scene", "object"):
+        model = ImageClassifier(len(data.classes), width)
+        model.load_state_dict(state[name])
+        made.append(TrainedClassifier(model.eval(), list(data.classes)))
+    return Judges(*made)
+
+
+@dataclass
+class TrainedS2I:
+    config: S2IConfig
+    seed: int
+    generator: torch.nn.Module
+    history: list[dict[str, Any]] = field(default_factory=list)
+    folder: Path | None = None
+    cache_hit: bool = False  # a finished (or interrupted) training of the same parameters was found and loaded
+
+
+def monitor_callback(data: SceneData, judges_: Judges, every: int, n_images: int = 180, seed: int = 0) -> Callable:
+    """A trainer callback that records the object and scene judges' accuracy on ``n_images`` generated test images
+    every ``every`` epochs: each model's history then holds its own budget curve."""
+    idx = spread_indices(data.test_labels, n_images, seed)
+    cond, labels = data.test_cond[idx], [data.test_labels[i] for i in idx]
+
+    def callback(trainer: Any, epoch: int, metrics: dict[str, Any]) -> dict[str, Any] | None:
+        if epoch % every:
+            return None
+        images = generate(trainer.generator, cond, seed, z_dim=trainer.options["z_dim"])
+        return {"object_accuracy": classification_accuracy(judges_.object, images, labels)["overall"],
+                "scene_accuracy": classification_accuracy(judges_.scene, images, labels)["overall"]}
+
+    return callback
+
+
+MONITOR_POINTS = 15  # budget-curve points per training
+
+
+def train_s2i(data: SceneData, config: S2IConfig, seed: int = 0, device: str | torch.device = "cpu",
+              resume: bool = True, judges_: Judges | None = None) -> TrainedS2I:
+    """Train (or load from the cache) an S2I GAN on ``data`` with ``config``; checkpoints are written atomically
+    under ``.cache/s2i/<hash>`` and an interrupted training resumes where it stopped. With ``judges_``, the
+    judges' accuracy on generated test images is recorded in the history about :data:`MONITOR_POINTS` times (this
+    does not change the training: callbacks run with the random state saved)."""
+    callbacks = [monitor_callback(data, judges_, max(1, config.epochs // MONITOR_POINTS), seed=seed)] if judges_ else []
+    key = {"data": data.key, "config": config.to_dict(), "seed": seed}
+    folder = cache_folder("s2i", key)
+    folder.mkdir(parents=True, exist_ok=True)
+    found = resume and (folder / CHECKPOINT_NAME).exists()
+    seed_everything(seed)
+    generator, discriminator = build_s2i(config, data.cond_dim, len(data.classes))
+    trainer = GANTrainer(generator, discriminator, seed=seed, device=device, checkpoint_dir=folder,
+                         checkpoint_every=max(1, config.epochs // 4), callbacks=callbacks,
+                         **config.trainer_kwargs())
+    result = trainer.fit(data.training_tensors(), config.epochs, resume=resume)
+    return TrainedS2I(config, seed, result.generator.eval(), result.history, folder, found)
+
+
+@torch.no_grad()
+def generate(model: TrainedS2I | torch.nn.Module, cond: np.ndarray, seed: int = 0, z: torch.Tensor | None = None,
+             z_dim: int | None = None) -> np.ndarray:
+    """uint8 images (N, H, W, 3) for condition vectors; ``z`` drawn from ``seed`` unless given."""
+    g = model.generator if isinstance(model, TrainedS2I) else model
+    z_dim = model.config.z_dim if isinstance(model, TrainedS2I) else (z_dim if z_dim is not None else g.z_dim)
+    was_training = g.training
+    g.eval()
+    device = next(g.parameters()).device
+    c = torch.as_tensor(np.asarray(cond, dtype=np.float32), device=device)
+    if z is None:
+        z = torch.randn(len(c), z_dim, generator=torch.Generator().manual_seed(seed))
+    out = g(c, z.to(device)).clamp(-1, 1)
+    g.train(was_training)
+    return ((out.permute(0, 2, 3, 1).cpu().numpy() + 1) * 127.5).round().astype(np.uint8)
+
+
+def sample_rows(model: TrainedS2I, data: SceneData, per_class: int = 6, seed: int = 0
+                ) -> tuple[list[list[np.ndarray]], list[str]]:
+    """Generated images for test sounds, one row per class (for :func:`a2vlib.viz.image_grid`)."""
+    rows, labels = [], []
+    for c in data.classes:
+        idx = [i for i, lbl in enumerate(data.test_labels) if lbl == c][:per_class]
+        if idx:
+            rows.append(list(generate(model, data.test_cond[idx], seed)))
+            labels.append(c)
+    return rows, labels

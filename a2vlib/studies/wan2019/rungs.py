@@ -1,0 +1,180 @@
+"""The ablation ladder of Wan et al.'s Table 4 as named steps over one default, and the public code's deviations.
+
+Each row of Table 4 adds one thing to the row above. Here each rung is its parent plus *named steps*, each step a
+small config delta: the one change the paper names for that row, or, where a change is needed that the paper does
+not name, a separate step with a rung of its own, marked as the kit's (``source="kit"``). Walking the ladder from
+(c) upward must arrive exactly at :class:`~a2vlib.models.s2i.S2IConfig`'s default, the full model (g); a test checks it.
+
+Rung (b), improved WGAN, branches off (c): the paper says it applies Gulrajani et al.'s method to the same
+architecture; it runs with the settings of Gulrajani et al.'s own paper, a named step of its own.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from a2vlib.core.errors import A2VError
+from a2vlib.models.s2i import S2IConfig
+from a2vlib.papers import wan2019
+
+
+@dataclass(frozen=True)
+class Step:
+    """One named change: what it is, who names it (``paper``, ``Gulrajani et al.``, ``kit``), and its delta."""
+
+    what: str
+    source: str
+    delta: Mapping[str, Any]
+
+
+STEPS: dict[str, Step] = {
+    "reed_cgan": Step("Reed et al.'s conditional GAN: condition concatenated in D, BatchNorm in D, cross-entropy loss, "
+                      "no spectral norm, no auxiliary classifier", "paper",
+                      {"loss": "bce", "conditioning": "concat", "spectral_norm": False, "batchnorm_in_d": True,
+                       "aux_classifier": False}),
+    "improved_wgan": Step("improved WGAN: Wasserstein loss with gradient penalty", "paper", {"loss": "wgan-gp"}),
+    "gulrajani_settings": Step("Gulrajani et al.'s settings: 5 critic updates per generator update (on the same "
+                               "batch here), Adam 1e-4 with betas (0, 0.9), lambda 10, no BatchNorm in the critic",
+                               "Gulrajani et al.",
+                               {"d_steps": 5, "g_steps": 1, "lr_g": 1e-4, "lr_d": 1e-4, "betas": (0.0, 0.9),
+                                "gp_weight": 10.0, "batchnorm_in_d": False}),
+    "spectral_norm": Step("+ spectral normalisation of every layer of D", "paper", {"spectral_norm": True}),
+    "drop_batchnorm_in_d": Step("- BatchNorm in D: the paper's D is 'convolution layers with spectral "
+                                "normalization' (SN-GAN's has no BatchNorm); the paper does not say where it goes",
+                                "kit", {"batchnorm_in_d": False}),
+    "hinge": Step("+ hinge loss (eq. 1-2)", "paper", {"loss": "hinge"}),
+    "projection": Step("+ projection discriminator", "paper", {"conditioning": "projection"}),
+    "aux_classifier": Step("+ auxiliary classifier", "paper", {"aux_classifier": True}),
+}
+
+
+@dataclass(frozen=True)
+class Rung:
+    """A row of the ladder: its parent rung and the named steps it adds."""
+
+    label: str
+    parent: str | None
+    steps: tuple[str, ...]
+
+
+RUNGS: dict[str, Rung] = {
+    "c": Rung(wan2019.TABLE4_MODELS["c"], None, ("reed_cgan",)),
+    "b": Rung(wan2019.TABLE4_MODELS["b"], "c", ("improved_wgan", "gulrajani_settings")),
+    "d": Rung(wan2019.TABLE4_MODELS["d"], "c", ("spectral_norm",)),
+    "d+": Rung("- BatchNorm in D (kit step)", "d", ("drop_batchnorm_in_d",)),
+    "e": Rung(wan2019.TABLE4_MODELS["e"], "d+", ("hinge",)),
+    "f": Rung(wan2019.TABLE4_MODELS["f"], "e", ("projection",)),
+    "g": Rung(wan2019.TABLE4_MODELS["g"], "f", ("aux_classifier",)),
+}
+LADDER = ("b", "c", "d", "d+", "e", "f", "g")
+PAPER_RUNGS = tuple(r for r in LADDER if r in wan2019.TABLE4)  # the rows with a number in Table 4
+
+
+def rung_label(rung: str) -> str:
+    """``(d) + Spectral Norm``; (a) is the real-image upper bound."""
+    if rung == "a":
+        return f"(a) {wan2019.TABLE4_MODELS['a']}"
+    return f"({rung}) {RUNGS[rung].label}"
+
+
+def rung_steps(rung: str) -> list[str]:
+    """The named steps from the bottom of the ladder up to ``rung``, in order."""
+    if rung not in RUNGS:
+        raise A2VError(f"unknown rung {rung!r}; the rungs are {', '.join(LADDER)} "
+                       "((a) is the real-image upper bound, not a model)")
+    spec = RUNGS[rung]
+    return (rung_steps(spec.parent) if spec.parent else []) + list(spec.steps)
+
+
+# What the public TensorFlow code does differently from the paper. ``delta`` (a value, or a function of the current
+# value) applies to the listed rungs' configs; ``scoring`` changes how the score is computed; an entry with neither
+# is listed with the reason it is not applied.
+PUBLIC_CODE_DEVIATIONS: dict[str, dict[str, Any]] = {
+    "noise_not_fed": {
+        "what": "z is never fed to the generator (its input is the sound vector alone)",
+        "rungs": LADDER, "delta": {"use_noise": False}},
+    "spectral_norm_u_frozen": {
+        "what": "the spectral-norm power-iteration vector u is never updated",
+        "rungs": ("d", "d+", "e", "f", "g"), "delta": {"sn_variant": "frozen-u"}},
+    "sigma_scaled_098": {
+        "what": "sigma is multiplied by 0.98, so weights end slightly above unit spectral norm (part of the "
+                "frozen-u variant above)", "rungs": ("d", "d+", "e", "f", "g"), "delta": {"sn_variant": "frozen-u"}},
+    "batchnorm_with_spectral_norm": {
+        "what": "the discriminator keeps BatchNorm alongside spectral norm",
+        "rungs": ("d", "d+", "e", "f", "g"), "delta": {"batchnorm_in_d": True}},
+    "sn_rung_wasserstein_loss": {
+        "what": "the '+SN' rung also switches to a Wasserstein loss without gradient penalty (two changes at once)",
+        "rungs": ("d", "d+"), "delta": {"loss": "wgan"}},
+    "mismatched_term_until_hinge": {
+        "what": "the rungs before '+hinge' train with Reed et al.'s mismatched-pair term, which the hinge rungs drop",
+        "rungs": ("b", "c", "d", "d+"), "delta": {"mismatched_term": True}},
+    "wgan_gp_weight_20": {
+        "what": "the improved-WGAN rung uses a gradient-penalty weight of 20, not Gulrajani et al.'s 10, and the "
+                "text-to-image schedule (1 D step, 5 G steps, Adam 2e-4, beta1 0.5) rather than Gulrajani's",
+        "rungs": ("b",), "delta": {"gp_weight": 20.0, "d_steps": 1, "g_steps": 5, "lr_g": 2e-4, "lr_d": 2e-4,
+                                   "betas": (0.5, 0.999)}},
+    "schedule": {
+        "what": "1 discriminator step then 5 generator steps per batch (as the paper's text says)",
+        "rungs": ("c", "d", "d+", "e", "f", "g"), "delta": {"d_steps": 1, "g_steps": 5}},
+    "epochs_301": {
+        "what": f"trains one epoch more than the paper's {wan2019.EPOCHS.value:g} (its loop runs 301 epochs)",
+        "rungs": LADDER, "delta": {"epochs": lambda epochs: epochs + 1}},
+    "class_balanced_batches": {
+        "what": "batches are drawn balanced over the classes",
+        "rungs": LADDER, "delta": {"sampling": "class_balanced"}},
+    "score_on_few_images": {
+        "what": "the Inception Score is computed on 2-3 images per split (here: 25 images in 10 splits)",
+        "rungs": LADDER, "scoring": {"n_images": 25, "splits": 10}},
+    "keyword_cleaning": {
+        "what": "cleaning keeps a frame when a top-5 Inception label contains a hand-written keyword",
+        "rungs": (), "not_applied": "the cleaning of notebook 01 follows the paper's agreement rule; the keyword "
+                                    "lists are Inception's ImageNet labels, which SceneSynth-9 has no use for"},
+}
+
+
+def _apply(config: S2IConfig, delta: Mapping[str, Any]) -> S2IConfig:
+    changes = {k: v(getattr(config, k)) if callable(v) else v for k, v in delta.items()}
+    return config.replace(**changes)
+
+
+def rung_config(rung: str = "g", public_code: bool = False, **sizes: Any) -> S2IConfig:
+    """The configuration of ``rung``: the default with the profile's ``sizes`` (image size, width, epochs, batch,
+    schedule), then the rung's named steps from the bottom of the ladder, then (``public_code``) the public code's
+    deviations for that rung. The steps come after the sizes, so (b) keeps Gulrajani's schedule whatever the
+    profile's ``g_steps``."""
+    config = S2IConfig().replace(**sizes)
+    for name in rung_steps(rung):
+        config = _apply(config, STEPS[name].delta)
+    if public_code:
+        for deviation in PUBLIC_CODE_DEVIATIONS.values():
+            if rung in deviation["rungs"] and "delta" in deviation:
+                config = _apply(config, deviation["delta"])
+        config = config.replace(public_code=True)
+    return config
+
+
+def public_code_scoring() -> dict[str, Any]:
+    """Evaluation settings of the public code (few images per split), to score its models its own way too."""
+    out: dict[str, Any] = {}
+    for deviation in PUBLIC_CODE_DEVIATIONS.values():
+        out.update(deviation.get("scoring", {}))
+    return out
+
+
+def delta_table(sizes: Mapping[str, Any], rungs: tuple[str, ...] | list[str] = LADDER,
+                describe: Callable[[Mapping[str, Any]], str] | None = None) -> list[dict[str, str]]:
+    """One row per rung: its parent, each named step it adds (who names it) and the config fields that step
+    changes, so the ladder reads as one change per row."""
+    describe = describe or (lambda d: ", ".join(f"{k}={v}" for k, v in d.items()))
+    rows = []
+    for rung in rungs:
+        spec = RUNGS[rung]
+        parent = rung_config(spec.parent, **sizes) if spec.parent else S2IConfig().replace(**sizes)
+        for name in spec.steps:
+            step = STEPS[name]
+            after = _apply(parent, step.delta)
+            changed = {k: getattr(after, k) for k in step.delta if getattr(after, k) != getattr(parent, k)}
+            rows.append({"rung": rung_label(rung), "over": f"({spec.parent})" if spec.parent else "the default",
+                         "step": name, "named by": step.source, "what": step.what, "changes": describe(changed)})
+            parent = after
+    return rows

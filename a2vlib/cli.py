@@ -1,11 +1,12 @@
-"""The ``a2v`` command: run notebooks into reports, build the index, classify audio files."""
+"""The ``a2v`` command: run notebooks into reports, build the index, check golden values, classify audio files."""
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Sequence
 
-from a2vlib.core.errors import A2VError
+from a2vlib.core.errors import A2VError, DataError
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -47,16 +48,61 @@ def _cmd_params(args: argparse.Namespace) -> int:
     from a2vlib.params import load_params, parse_override
 
     overrides = dict(parse_override(o) for o in args.param)
-    print(yaml.safe_dump(load_params(args.notebook, args.profile, args.params_file, overrides), sort_keys=False), end="")
+    params = load_params(args.notebook, args.profile, args.params_file, overrides)
+    print(yaml.safe_dump(params, sort_keys=False), end="")
     return 0
 
 
 def _cmd_classify_audio(args: argparse.Namespace) -> int:
+    from a2vlib.core.device import pick_device
     from a2vlib.features.soundnet import classify_files
 
-    for path, label, score in classify_files(args.files, classes=args.classes, device=args.device):
+    device = pick_device(args.device)  # auto -> cuda when present, else cpu; cuda without a GPU is an error
+    missing = [f for f in args.files if not Path(f).exists()]
+    if missing:
+        raise DataError(f"audio file(s) not found: {', '.join(missing)}; check the path(s)")
+    for path, label, score in classify_files(args.files, classes=args.classes, device=device):
         print(f"{path}\t{label}\t{score:.4f}")
     return 0
+
+
+def _cmd_golden(args: argparse.Namespace) -> int:
+    from a2vlib.core.paths import repo_root
+    from a2vlib.golden import compare_files, golden_path, pin, read_json
+    from a2vlib.params import list_notebooks, notebook_path
+
+    names = [notebook_path(n).stem for n in args.notebooks] or list_notebooks()
+    base = (Path(args.reports_dir) if args.reports_dir else repo_root() / "reports") / args.profile
+    failed = False
+    for name in names:
+        metrics = base / name / "metrics.json"
+        golden = golden_path(name, args.profile, args.golden_dir)
+        if not metrics.exists():
+            print(f"{name}: no {metrics}; run `a2v run {name} --profile {args.profile}` first")
+            failed = True
+            continue
+        if args.update:
+            run_json = metrics.parent / "run.json"
+            status = read_json(run_json, "run record").get("status") if run_json.exists() else "ok"
+            if status != "ok":
+                print(f"{name}: the run in {metrics.parent} has status {status!r}; not pinned (fix and rerun it)")
+                failed = True
+                continue
+            pin(metrics, golden, rel=args.rel, abs=args.abs)
+            print(f"{name}: pinned {metrics} -> {golden}")
+            continue
+        if not golden.exists():
+            print(f"{name}: no golden file {golden}; pin it with `a2v golden {name} --profile {args.profile} "
+                  "--update`")
+            failed = True
+            continue
+        problems = compare_files(metrics, golden, rel=args.rel, abs=args.abs)
+        for problem in problems:
+            print(f"{name}: {problem}")
+        verdict = f"{len(problems)} mismatch(es)" if problems else "ok"
+        print(f"{name}: {verdict} against {golden}")
+        failed = failed or bool(problems)
+    return 1 if failed else 0
 
 
 def _cmd_store_outputs(args: argparse.Namespace) -> int:
@@ -109,6 +155,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--classes", default="scenes9", help="label set (default: scenes9, Wan et al.'s nine classes)")
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     p.set_defaults(func=_cmd_classify_audio)
+
+    p = sub.add_parser("golden", help="compare reports/<profile>/<nb>/metrics.json with tests/golden/<nb>.json "
+                                      "(exit 1 on a mismatch); --update pins them")
+    p.add_argument("notebooks", nargs="*", help="notebook names (default: all)")
+    p.add_argument("--profile", default="ci", help="profile of the runs (default: ci)")
+    p.add_argument("--reports-dir", default=None, help="where reports are (default: <repo>/reports)")
+    p.add_argument("--golden-dir", default=None, help="where golden files are (default: <repo>/tests/golden)")
+    p.add_argument("--update", action="store_true", help="pin the runs' metrics instead of comparing")
+    p.add_argument("--rel", type=float, default=None, help="relative tolerance (default: the file's, else 0.05)")
+    p.add_argument("--abs", type=float, default=None, help="absolute tolerance for values in [-1, 1] "
+                                                           "(default: the file's, else 0.03)")
+    p.set_defaults(func=_cmd_golden)
 
     p = sub.add_parser("store-outputs", help="copy the ci run's outputs of '# NBVAL_CHECK_OUTPUT' cells into the "
                                              "notebook, for nbval to compare (maintainers)")

@@ -90,6 +90,13 @@ class Run:
             self.metric(key, value)
         return figures
 
+    def findings(self, items: Sequence[Any]) -> Sequence[Any]:
+        """Record computed findings (:class:`a2vlib.verdicts.Finding`) in ``metrics.json`` under ``findings``, so the
+        index can count them; returns them for :func:`a2vlib.viz.findings` to show."""
+        self.metrics.setdefault("findings", []).extend(f.as_row() for f in items)
+        _write_json(self.metrics_json, self.metrics)
+        return items
+
     def artefact(self, name: str) -> Path:
         """A path for an artefact (trained model, table) in the run's folder."""
         path = self.output_dir / name
@@ -220,21 +227,38 @@ def _headline(metrics: dict[str, Any], limit: int = 6) -> str:
     return ", ".join(f"{k} = {v:.3g}" if isinstance(v, float) else f"{k} = {v}" for k, v in items[:limit])
 
 
+def _verdict_counts(metrics: dict[str, Any]) -> str:
+    """'3 hold, 1 does not hold, 2 inconclusive' from the findings a notebook recorded."""
+    found = metrics.get("findings") or []
+    counts = {v: sum(1 for f in found if f.get("verdict") == v) for v in ("holds", "does not hold", "inconclusive")}
+    return ", ".join(f"{n} {v}" for v, n in counts.items() if n)
+
+
+def _duration(seconds: Any) -> str:
+    return f"{int(seconds) // 60}:{int(round(seconds)) % 60:02d} ({seconds:.0f} s)" if isinstance(
+        seconds, (int, float)) else ""
+
+
 def build_index(profile: str, reports_dir: str | os.PathLike | None = None) -> Path:
-    """``reports/<profile>/index.html``: a row per notebook with status, elapsed time, key figures and a link."""
+    """``reports/<profile>/index.html``: a row per notebook with status, elapsed time, findings, key figures and a
+    link; a last row with the total time."""
     base = (Path(reports_dir) if reports_dir else repo_root() / "reports") / profile
-    rows = []
+    rows, total = [], 0.0
     for run_json in sorted(base.glob("*/run.json")):
         rec, folder = _read_json(run_json), run_json.parent
         metrics = _read_json(folder / "metrics.json")
         status = rec.get("status", "unknown")
         link = f"{folder.name}/{folder.name}.html"
+        elapsed = rec.get("elapsed_s")
+        total += elapsed if isinstance(elapsed, (int, float)) else 0.0
         rows.append(
             f"<tr class='{html.escape(status)}'><td><a href='{html.escape(link)}'>{html.escape(folder.name)}</a></td>"
-            f"<td>{html.escape(status)}</td><td>{rec.get('elapsed_s', '')}</td>"
+            f"<td>{html.escape(status)}</td><td>{_duration(elapsed)}</td>"
             f"<td>{html.escape(str(rec.get('device', {}).get('device', '')))}</td>"
+            f"<td>{html.escape(_verdict_counts(metrics))}</td>"
             f"<td>{html.escape(_headline(metrics))}</td><td>{html.escape(rec.get('error', '')[:300])}</td></tr>"
         )
+    rows.append(f"<tr><td><b>total</b></td><td></td><td><b>{_duration(total)}</b></td><td colspan='4'></td></tr>")
     git = run_metadata()["git"]
     page = f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>a2v reports: {html.escape(profile)}</title>
@@ -244,7 +268,8 @@ tr.failed{{background:#fdd}} tr.ok td:nth-child(2){{color:#070}}</style></head>
 <body><h1>a2v study kit: reports for the <code>{html.escape(profile)}</code> profile</h1>
 <p>Built {time.strftime('%Y-%m-%d %H:%M')} from revision <code>{html.escape(git['revision'][:12])}</code>
 {'(with uncommitted changes)' if git['dirty'] else ''}.</p>
-<table><tr><th>notebook</th><th>status</th><th>elapsed (s)</th><th>device</th><th>key figures</th><th>error</th></tr>
+<table><tr><th>notebook</th><th>status</th><th>time (m:ss)</th><th>device</th><th>findings</th><th>key figures</th>
+<th>error</th></tr>
 {''.join(rows)}
 </table></body></html>
 """

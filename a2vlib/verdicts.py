@@ -86,27 +86,37 @@ def estimate_at_least(claim: str, value: float, se: float, threshold: float, k: 
                                   f"{threshold:.3f}")
 
 
+def wilson_interval(successes: int, n: int, k: float = K_SE) -> tuple[float, float]:
+    """Wilson's score interval for a proportion at ``k`` standard errors: unlike p ± k sqrt(p(1-p)/n) it does not
+    collapse to a point at 0 or 1 (3 of 3 is not proof of 95 %)."""
+    p = successes / n
+    centre = (p + k * k / (2 * n)) / (1 + k * k / n)
+    half = k * math.sqrt(p * (1 - p) / n + k * k / (4 * n * n)) / (1 + k * k / n)
+    return centre - half, centre + half
+
+
 def proportion_at_least(claim: str, successes: int, n: int, threshold: float, k: float = K_SE) -> Finding:
-    """``claim`` says a proportion (``successes`` of ``n``) reaches ``threshold``; its binomial standard error
-    sqrt(p(1-p)/n) is the spread."""
+    """``claim`` says a proportion (``successes`` of ``n``) reaches ``threshold``: holds when the whole Wilson
+    interval (:func:`wilson_interval`) is at or above it, does not hold when it is wholly below, else inconclusive."""
     if n <= 0:
         return Finding(claim, INCONCLUSIVE, "no measurement")
-    p = successes / n
-    se = math.sqrt(max(p * (1 - p), 1e-12) / n)
-    status = HOLDS if p - k * se >= threshold else FAILS if p + k * se < threshold else INCONCLUSIVE
-    return Finding(claim, status, f"{p:.3f} ({successes}/{n}, ± {k * se:.3f} at {k:g} SE) against {threshold:.3f}")
+    lo, hi = wilson_interval(successes, n, k)
+    status = HOLDS if lo >= threshold else FAILS if hi < threshold else INCONCLUSIVE
+    return Finding(claim, status, f"{successes / n:.3f} ({successes}/{n}; Wilson interval {lo:.3f}-{hi:.3f} at "
+                                  f"{k:g} SE) against {threshold:.3f}")
 
 
 def proportions_differ(claim: str, a: tuple[int, int], b: tuple[int, int], k: float = K_SE) -> Finding:
-    """``claim`` says proportion ``a`` = (successes, n) is above proportion ``b``; binomial standard errors."""
+    """``claim`` says proportion ``a`` = (successes, n) is above proportion ``b``. The standard error is
+    Agresti and Caffo's (one success and one failure added to each side), which stays honest at 0 and 1."""
     (ka, na), (kb, nb) = a, b
     if na <= 0 or nb <= 0:
         return Finding(claim, INCONCLUSIVE, "no measurement")
-    pa, pb = ka / na, kb / nb
-    se = math.sqrt(max(pa * (1 - pa), 1e-12) / na + max(pb * (1 - pb), 1e-12) / nb)
-    gap = pa - pb
+    pa, pb = (ka + 1) / (na + 2), (kb + 1) / (nb + 2)
+    se = math.sqrt(pa * (1 - pa) / (na + 2) + pb * (1 - pb) / (nb + 2))
+    gap = ka / na - kb / nb
     status = HOLDS if gap > k * se else FAILS if gap < -k * se else INCONCLUSIVE
-    return Finding(claim, status, f"{pa:.3f} ({ka}/{na}) vs {pb:.3f} ({kb}/{nb}): difference {gap:+.3f}, "
+    return Finding(claim, status, f"{ka / na:.3f} ({ka}/{na}) vs {kb / nb:.3f} ({kb}/{nb}): difference {gap:+.3f}, "
                                   f"{k:g} SE = {k * se:.3f}")
 
 
@@ -137,7 +147,8 @@ def ordering(claim: str, ours: Mapping[str, Sequence[float]], paper: Mapping[str
             disagree += status == FAILS
             unresolved += status == INCONCLUSIVE
     means = [mean_se(ours[n])[0] for n in names]
-    rho = spearmanr(means, [paper[n] for n in names]).statistic if len(names) >= 3 else math.nan
+    constant = len(names) < 3 or np.ptp(means) == 0 or np.ptp([paper[n] for n in names]) == 0
+    rho = math.nan if constant else spearmanr(means, [paper[n] for n in names]).statistic
     if agree and agree >= 2 * disagree:
         status = HOLDS
     elif disagree > agree:

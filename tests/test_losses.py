@@ -78,3 +78,128 @@ def test_unknown_kind_lists_the_known_ones():
         get_loss("vanilla")
     with pytest.raises(A2VError):
         discriminator_loss("nope", REAL, FAKE)
+
+
+# ---- Wan eq. 1-2 through the trainer: one D step and one G step of the full model (g), worked out by hand ----------
+
+import copy  # noqa: E402
+
+import torch.nn.functional as F  # noqa: E402
+
+from a2vlib.models.s2i import S2IConfig, build_s2i  # noqa: E402
+from a2vlib.training.trainer import GANTrainer, mismatched_indices  # noqa: E402
+
+COND, CLASSES, BATCH = 6, 3, 8
+
+
+def _setup(**changes):
+    """The default (g) configuration at 8x8, width 4; conditions scaled up so that the projection logits reach
+    beyond +-1 and the hinge really clips some of them."""
+    config = S2IConfig(image_size=8, width=4, z_dim=3, batch_size=BATCH).replace(**changes)
+    torch.manual_seed(0)
+    generator, discriminator = build_s2i(config, COND, CLASSES)
+    trainer = GANTrainer(generator, discriminator, device="cpu", **config.trainer_kwargs())
+    gen = torch.Generator().manual_seed(1)
+    x = torch.rand(BATCH, 3, 8, 8, generator=gen) * 2 - 1
+    s = 20 * torch.randn(BATCH, COND, generator=gen)
+    c = torch.arange(BATCH) % CLASSES
+    return config, trainer, x, s, c
+
+
+def _log_p(class_logits, c):
+    """log softmax(C(x))[c] per sample."""
+    return F.log_softmax(class_logits, dim=1)[torch.arange(len(c)), c]
+
+
+def test_default_options_are_eq_1_2():
+    config = S2IConfig()
+    assert (config.loss, config.mismatched_term, config.aux_weight, config.aux_classifier) == ("hinge", False, 1.0, True)
+
+
+def test_trainer_d_step_is_wan_eq_2():
+    config, trainer, x, s, c = _setup()
+    g0, d0 = copy.deepcopy(trainer.generator), copy.deepcopy(trainer.discriminator)
+    torch.manual_seed(123)
+    stats = trainer._d_step(x, s, c, "test")
+    # by hand on copies of the networks as they were, with the same z and the same order of calls (spectral norm's
+    # power iteration advances at every call in train mode)
+    torch.manual_seed(123)
+    with torch.no_grad():
+        fake = g0(s, torch.randn(BATCH, config.z_dim))
+        real_out, real_cls = d0(x, s)
+        fake_out, _ = d0(fake, s)
+    assert (real_out > 1).any() and (real_out < 1).any() and (fake_out < -1).any() and (fake_out > -1).any()
+    real_term = torch.clamp(1 - real_out, min=0).mean()
+    fake_term = torch.clamp(1 + fake_out, min=0).mean()
+    aux_term = -_log_p(real_cls, c).mean()
+    # every term large enough that a weight other than 1 (halving the fake term, say) is far outside the tolerance
+    assert min(real_term.item(), fake_term.item(), aux_term.item()) > 0.3
+    expected = real_term + fake_term + aux_term
+    assert set(stats) == {"d_loss", "d_adv", "d_aux", "d_real", "d_fake"}  # no mismatched term, no penalty
+    assert stats["d_loss"].item() == pytest.approx(expected.item(), rel=1e-5, abs=1e-6)
+    assert stats["d_adv"].item() == pytest.approx((real_term + fake_term).item(), rel=1e-5, abs=1e-6)
+    assert stats["d_aux"].item() == pytest.approx(aux_term.item(), rel=1e-5, abs=1e-6)
+    assert stats["d_real"].item() == pytest.approx(real_out.mean().item(), rel=1e-5, abs=1e-6)
+    assert stats["d_fake"].item() == pytest.approx(fake_out.mean().item(), rel=1e-5, abs=1e-6)
+    halved = real_term + 0.5 * fake_term + aux_term
+    assert stats["d_loss"].item() != pytest.approx(halved.item(), rel=1e-3)
+
+
+def test_trainer_g_step_is_wan_eq_1():
+    config, trainer, x, s, c = _setup()
+    trainer._d_step(x, s, c, "test")  # a G step comes after a D step
+    g1, d1 = copy.deepcopy(trainer.generator), copy.deepcopy(trainer.discriminator)
+    torch.manual_seed(7)
+    stats = trainer._g_step(s, c, "test")
+    torch.manual_seed(7)
+    with torch.no_grad():
+        fake_out, fake_cls = d1(g1(s, torch.randn(BATCH, config.z_dim)), s)
+    adv_term = -fake_out.mean()
+    aux_term = -_log_p(fake_cls, c).mean()
+    assert min(abs(adv_term.item()), aux_term.item()) > 0.3
+    assert set(stats) == {"g_loss", "g_adv", "g_aux"}
+    assert stats["g_loss"].item() == pytest.approx((adv_term + aux_term).item(), rel=1e-5, abs=1e-6)
+    assert stats["g_adv"].item() == pytest.approx(adv_term.item(), rel=1e-5, abs=1e-6)
+    assert stats["g_aux"].item() == pytest.approx(aux_term.item(), rel=1e-5, abs=1e-6)
+    assert stats["g_loss"].item() != pytest.approx((0.5 * adv_term + aux_term).item(), rel=1e-3)
+
+
+def test_history_reports_the_d_loss_of_eq_2():
+    """Through ``fit``: one batch, one epoch, one D step and one G step; the history's d_loss is eq. 2 on the
+    initial networks, with the batch in the order and the z that the trainer's seed gives."""
+    config, trainer, x, s, c = _setup(g_steps=1, epochs=1)
+    g0, d0 = copy.deepcopy(trainer.generator), copy.deepcopy(trainer.discriminator)
+    history = trainer.fit((x, s, c), epochs=1).history
+    order = torch.randperm(BATCH, generator=torch.Generator().manual_seed(trainer.options["seed"]))
+    xo, so, co = x[order], s[order], c[order]
+    torch.manual_seed(trainer.options["seed"])
+    with torch.no_grad():
+        fake = g0(so, torch.randn(BATCH, config.z_dim))
+        real_out, real_cls = d0(xo, so)
+        fake_out, _ = d0(fake, so)
+    expected = (F.relu(1 - real_out).mean() + F.relu(1 + fake_out).mean() - _log_p(real_cls, co).mean()).item()
+    assert len(history) == 1 and history[0]["d_loss"] == pytest.approx(expected, rel=1e-5, abs=1e-6)
+    assert history[0]["g_loss"] == pytest.approx(history[0]["g_adv"] + history[0]["g_aux"], rel=1e-5)
+
+
+def test_mismatched_term_option_averages_the_negatives():
+    """Reed et al.'s GAN-CLS averaging, only when asked for: relu(1 - real) + (relu(1 + fake) + relu(1 + wrong)) / 2."""
+    config, trainer, x, s, c = _setup(mismatched_term=True)
+    g0, d0 = copy.deepcopy(trainer.generator), copy.deepcopy(trainer.discriminator)
+    torch.manual_seed(5)
+    stats = trainer._d_step(x, s, c, "test")
+    torch.manual_seed(5)
+    with torch.no_grad():
+        fake = g0(s, torch.randn(BATCH, config.z_dim))
+        real_out, real_cls = d0(x, s)
+        fake_out, _ = d0(fake, s)
+        wrong = mismatched_indices(BATCH, c)
+        wrong_out, _ = d0(x, s[wrong])
+    assert (c[wrong] != c).all()
+    real_term = F.relu(1 - real_out).mean()
+    fake_term, wrong_term = F.relu(1 + fake_out).mean(), F.relu(1 + wrong_out).mean()
+    assert abs(fake_term.item() - wrong_term.item()) > 0.05  # averaging is distinguishable from either term alone
+    adv = real_term + (fake_term + wrong_term) / 2
+    assert stats["d_adv"].item() == pytest.approx(adv.item(), rel=1e-5, abs=1e-6)
+    assert stats["d_wrong"].item() == pytest.approx(wrong_out.mean().item(), rel=1e-5, abs=1e-6)
+    assert stats["d_loss"].item() == pytest.approx((adv - _log_p(real_cls, c).mean()).item(), rel=1e-5, abs=1e-6)

@@ -81,7 +81,34 @@ def _images(n, size=16, seed=0) -> np.ndarray:
 def test_classifier_score_is_named_as_such():
     res = classifier_score(_untrained_classifier(), _images(20), splits=2, min_per_split=10)
     assert res["name"] == "classifier score" and "ImageClassifier" in res["backbone"]
-    assert res["max"] == 3 and 1.0 <= res["mean"] <= 3.0
+    assert res["max"] == 3 and res["n"] == 20 and res["splits"] == 2 and len(res["per_split"]) == 2
+
+
+class _ColourJudge(nn.Module):
+    """Logits 100 x the mean of each colour channel (in [-1, 1]): a solid red, green or blue picture is classified
+    red, green or blue with probability 1 - O(e^-200), which is exactly 1 in float32 (exp(-200) underflows to 0)."""
+
+    def __init__(self):
+        super().__init__()
+        self.unused = nn.Parameter(torch.zeros(1))  # predict_proba reads the device off the parameters
+
+    def forward(self, x):
+        return 100.0 * x.mean(dim=(2, 3))
+
+
+def test_classifier_score_known_answer():
+    # Split 1: nine red pictures, all predicted "red": p(y|x) = p(y), KL 0, score exp(0) = 1.
+    # Split 2: three of each colour: p(y) = (1/3, 1/3, 1/3), every KL = log 3, score exp(log 3) = 3.
+    # Mean (1 + 3) / 2 = 2, population std 1.
+    solid = {c: np.zeros((8, 8, 3), np.uint8) for c in range(3)}
+    for c, img in solid.items():
+        img[..., c] = 255
+    images = np.stack([solid[0]] * 9 + [solid[c] for c in (0, 1, 2) * 3])
+    judge = TrainedClassifier(_ColourJudge().eval(), ["red", "green", "blue"])
+    res = classifier_score(judge, images, splits=2, min_per_split=9)
+    assert res["per_split"] == pytest.approx([1.0, 3.0], rel=1e-12)
+    assert res["mean"] == pytest.approx(2.0, rel=1e-12) and res["std"] == pytest.approx(1.0, rel=1e-12)
+    assert res["max"] == 3 and res["per_split_n"] == 9
 
 
 @pytest.fixture(scope="module")
@@ -108,9 +135,14 @@ def test_inception_score_without_weights_says_where_to_put_them(monkeypatch, tmp
 
 def test_inception_score_with_local_weights(monkeypatch, fake_inception_weights):
     monkeypatch.setenv("A2V_INCEPTION_WEIGHTS", str(fake_inception_weights))
-    res = score_with_best_backbone(_images(4), _untrained_classifier(), splits=2, min_per_split=2)
+    # Known answer: four copies of one picture. Inside a split every p(y|x) equals the split's p(y), so each KL is 0
+    # and the score is exp(0) = 1 whatever the (random) weights predict; 1e-6 leaves room for a batched convolution
+    # that rounds two identical rows differently in the last bits.
+    res = score_with_best_backbone(np.repeat(_images(1), 4, axis=0), _untrained_classifier(), splits=2,
+                                   min_per_split=2)
     assert res["name"] == "Inception Score" and res["n"] == 4 and res["splits"] == 2 and res["max"] == 1000
-    assert "torchvision" in res["backbone"] and "299" in res["resize"] and 1.0 <= res["mean"] <= 2.0
+    assert "torchvision" in res["backbone"] and "299" in res["resize"]
+    assert res["per_split"] == pytest.approx([1.0, 1.0], abs=1e-6) and res["std"] == pytest.approx(0.0, abs=1e-6)
     monkeypatch.setenv("A2V_INCEPTION_WEIGHTS", str(fake_inception_weights.parent / "missing.pth"))
     with pytest.raises(WeightsError, match="is not a file"):
         inception_score(_images(4), splits=1, min_per_split=1)

@@ -1,16 +1,18 @@
 import nbformat
 import pytest
 
-from a2vlib.core.errors import ParamsError
 from a2vlib.core.cache import params_hash
-from a2vlib.params import (PROFILES, list_notebooks, load_params, notebook_defaults, parse_override,
-                           profile_path)
+from a2vlib.core.errors import ParamsError
+from a2vlib.core.paths import repo_root
+from a2vlib.params import (PROFILES, list_notebooks, load_params, notebook_defaults, notebook_path, parse_override,
+                           profile_path, read_yaml)
 
 
 @pytest.fixture
 def nb_file(tmp_path):
     nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell("seed = 0\nrate: float = 0.5\nname = 'x'\nflag = False\nsizes = [1, 2]\nanything = None")
+    cell = nbformat.v4.new_code_cell(
+        "seed = 0\nrate: float = 0.5\nname = 'x'\nflag = False\nsizes = [1, 2]\nanything = None")
     cell.metadata["tags"] = ["parameters"]
     nb.cells = [cell, nbformat.v4.new_code_cell("print(seed)")]
     path = tmp_path / "nb.ipynb"
@@ -89,11 +91,163 @@ def test_every_notebook_has_a_valid_file_in_every_profile(profile):
         load_params(name, profile)  # raises on an unknown key or a wrong type
 
 
-def test_ci_profile_equals_the_notebook_defaults():
-    """nbval runs the notebooks with their defaults; the ci profile must be the same run."""
-    from a2vlib.params import notebook_path, read_yaml
+@pytest.mark.parametrize("name", list_notebooks())
+def test_ci_profile_equals_the_notebook_defaults(name):
+    """nbval runs the notebooks with their defaults; the ci profile (with everything it extends) must be the same
+    run: it resolves to exactly the parameters cell."""
+    resolved, defaults = load_params(name, "ci"), notebook_defaults(notebook_path(name))
+    differ = {k: (resolved[k], defaults[k]) for k in defaults if resolved[k] != defaults[k]}
+    assert not differ, f"params/ci/{name}.yaml resolves to (ci, notebook default): {differ}"
+    assert resolved == defaults
 
+
+# ---------------------------------------------------------------------------------------------------------------
+# extends: a profile file merged over the files it names
+
+@pytest.fixture
+def profiles(tmp_path):
+    """Write YAML files under tmp_path: ``profiles({"a.yaml": "seed: 1"})``; returns the folder."""
+    def write(files):
+        for name, text in files.items():
+            path = tmp_path / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        return tmp_path
+    return write
+
+
+def test_extends_a_name_own_keys_win(nb_file, profiles):
+    folder = profiles({"base.yaml": "seed: 1\nrate: 0.25\nname: base\n",
+                       "top.yaml": "extends: base.yaml\nseed: 2\n"})
+    params = load_params(str(nb_file), file=folder / "top.yaml")
+    assert (params["seed"], params["rate"], params["name"]) == (2, 0.25, "base")
+    assert "extends" not in params and params["flag"] is False  # unset keys keep the notebook default
+
+
+def test_extends_a_list_in_order_with_relative_paths(nb_file, profiles):
+    folder = profiles({"shared/data.yaml": "seed: 1\nrate: 0.25\n",
+                       "shared/model.yaml": "extends: data.yaml\nrate: 0.75\nsizes: [3]\n",  # next to itself
+                       "sub/run.yaml": "extends: [../shared/model.yaml, local.yaml]\nflag: true\n",
+                       "sub/local.yaml": "sizes: [4, 5]\n"})
+    params = load_params(str(nb_file), file=folder / "sub" / "run.yaml")
+    # data < model (its own keys win) < local (later in the list wins) < run itself
+    assert (params["seed"], params["rate"], params["sizes"], params["flag"]) == (1, 0.75, [4, 5], True)
+    assert isinstance(params["rate"], float)
+
+
+def test_extends_cycle_names_the_chain(nb_file, profiles):
+    folder = profiles({"a.yaml": "extends: b.yaml\nseed: 1\n", "b.yaml": "extends: [c.yaml]\n",
+                       "c.yaml": "extends: a.yaml\n"})
+    with pytest.raises(ParamsError, match="goes round in a circle") as err:
+        load_params(str(nb_file), file=folder / "a.yaml")
+    chain = [str((folder / n).resolve()) for n in ("a.yaml", "b.yaml", "c.yaml", "a.yaml")]
+    assert " -> ".join(chain) in str(err.value)
+    folder = profiles({"self.yaml": "extends: self.yaml\n"})
+    with pytest.raises(ParamsError, match=r"self\.yaml -> .*self\.yaml"):
+        load_params(str(nb_file), file=folder / "self.yaml")
+
+
+def test_unknown_key_in_an_extended_file_names_that_file(nb_file, profiles):
+    folder = profiles({"deep.yaml": "seed: 1\nsede: 2\n", "mid.yaml": "extends: deep.yaml\n",
+                       "top.yaml": "extends: mid.yaml\nseed: 3\n"})
+    with pytest.raises(ParamsError) as err:
+        load_params(str(nb_file), file=folder / "top.yaml")
+    message = str(err.value)
+    assert message.startswith(f"{(folder / 'deep.yaml').resolve()}: unknown key 'sede'")
+    assert "top.yaml" not in message and "mid.yaml" not in message
+    folder = profiles({"typed.yaml": "seed: 0.5\n", "user.yaml": "extends: typed.yaml\n"})
+    with pytest.raises(ParamsError, match=r"typed\.yaml: key 'seed' must be"):
+        load_params(str(nb_file), file=folder / "user.yaml")
+
+
+def test_missing_extended_file_is_named(nb_file, profiles):
+    folder = profiles({"top.yaml": "extends: nowhere.yaml\n"})
+    with pytest.raises(ParamsError, match=r"nowhere\.yaml: parameter file not found"):
+        load_params(str(nb_file), file=folder / "top.yaml")
+
+
+@pytest.mark.parametrize("value", ["3", "{base.yaml: 1}", "[base.yaml, 3]", "[[base.yaml]]", "true"])
+def test_bad_extends_type(nb_file, profiles, value):
+    folder = profiles({"base.yaml": "seed: 1\n", "top.yaml": f"extends: {value}\n"})
+    with pytest.raises(ParamsError, match=r"top\.yaml: 'extends' must be a file name or a list of file names"):
+        load_params(str(nb_file), file=folder / "top.yaml")
+
+
+def test_extends_empty_list_and_empty_base(nb_file, profiles):
+    folder = profiles({"empty.yaml": "", "top.yaml": "extends: []\nseed: 4\n",
+                       "on_empty.yaml": "extends: empty.yaml\n"})
+    assert load_params(str(nb_file), file=folder / "top.yaml")["seed"] == 4
+    assert load_params(str(nb_file), file=folder / "on_empty.yaml") == notebook_defaults(nb_file)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The repository's own profiles
+
+# The SceneSynth-9 definition and the cleaning that 01 does for 02-05: one dataset per profile.
+SCENESYNTH_KEYS = ("seed", "n_reference", "n_train", "n_test", "proportions", "discrepant_share", "seconds")
+CLEANING_KEYS = ("classifier_epochs",)
+DATASET_FILES = {"scenesynth.yaml": SCENESYNTH_KEYS, "cleaned.yaml": CLEANING_KEYS}
+
+
+def _profile_files(profile):
+    return sorted((repo_root() / "params" / profile).glob("*.yaml"))
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_every_profile_file_is_a_mapping_of_known_keys(profile):
+    known = set().union(*(notebook_defaults(notebook_path(n)) for n in list_notebooks())) | {"extends"}
+    for path in _profile_files(profile):
+        data = read_yaml(path)
+        assert isinstance(data, dict), f"{path}: not a mapping"
+        assert set(data) <= known, f"{path}: keys no notebook has: {sorted(set(data) - known)}"
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_the_dataset_is_defined_once_per_profile(profile):
+    resolved = {name: load_params(name, profile) for name in list_notebooks()}
+    for key in SCENESYNTH_KEYS + CLEANING_KEYS:
+        values = {name: params[key] for name, params in resolved.items() if key in params}
+        assert values, f"no notebook has {key!r}"
+        assert len({repr(v) for v in values.values()}) == 1, f"{profile}: {key} differs between notebooks: {values}"
+    folder = repo_root() / "params" / profile
+    for file, keys in DATASET_FILES.items():
+        data = read_yaml(folder / file)
+        assert set(keys) <= set(data), f"{folder / file}: should define {sorted(set(keys) - set(data))}"
+    for path in _profile_files(profile):
+        for file, keys in DATASET_FILES.items():
+            if path.name != file:
+                stray = sorted(set(keys) & set(read_yaml(path)))
+                assert not stray, f"{path}: sets {stray}, which belong in {folder / file} alone (extend it instead)"
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_notebook_files_take_the_dataset_by_extends(profile):
+    """Every notebook that has the dataset keys gets them from scenesynth.yaml (directly or through another file)."""
     for name in list_notebooks():
         defaults = notebook_defaults(notebook_path(name))
-        for key, value in read_yaml(profile_path(name, "ci")).items():
-            assert defaults[key] == value, f"{name}: ci sets {key}={value!r}, notebook default {defaults[key]!r}"
+        if not set(SCENESYNTH_KEYS) <= set(defaults):
+            continue
+        scenesynth = read_yaml(repo_root() / "params" / profile / "scenesynth.yaml")
+        resolved = load_params(name, profile)
+        assert {k: resolved[k] for k in SCENESYNTH_KEYS} == {k: scenesynth[k] for k in SCENESYNTH_KEYS}, name
+
+
+def test_parameters_cells_agree_on_shared_keys():
+    """A name two notebooks share has the same default in both (output_dir aside: the runner sets it)."""
+    cells = {name: notebook_defaults(notebook_path(name)) for name in list_notebooks()}
+    seen: dict[str, tuple[str, object]] = {}
+    for name, defaults in cells.items():
+        for key, value in defaults.items():
+            first = seen.setdefault(key, (name, value))
+            assert repr(first[1]) == repr(value), f"{key}: {first[0]} has {first[1]!r}, {name} has {value!r}"
+
+
+@pytest.mark.parametrize("profile", [p for p in PROFILES if p != "ci"])
+def test_volume_study_loads_the_budget_curve_model(profile):
+    """05 loads, from the cache, the model that 04's budget curve trained: same epochs (and the same S2I sizes)."""
+    nb04, nb05 = (next(n for n in list_notebooks() if n.startswith(p)) for p in ("04_", "05_"))
+    p04, p05 = load_params(nb04, profile), load_params(nb05, profile)
+    assert p05["epochs"] == p04["budget_epochs"], (
+        f"{profile}: 05 epochs={p05['epochs']} but 04 budget_epochs={p04['budget_epochs']}")
+    shared = set(p04) & set(p05) - {"output_dir", "epochs"}
+    assert {k: p04[k] for k in shared} == {k: p05[k] for k in shared}

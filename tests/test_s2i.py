@@ -1,12 +1,9 @@
-"""The S2I networks of Wan et al., the Table 4 ablation ladder and the public-code flag."""
-import dataclasses
-
+"""The S2I networks of Wan et al. and their one configuration (the ladder lives in tests/test_rungs.py)."""
 import pytest
 import torch
 
 from a2vlib.core.errors import A2VError, ParamsError
-from a2vlib.models.s2i import (DEFAULT, PAPER_TABLE4, PUBLIC_CODE_DEVIATIONS, RUNGS, S2IConfig,
-                               S2IDiscriminator, S2IGenerator, build_s2i, rung_config)
+from a2vlib.models.s2i import S2IConfig, S2IDiscriminator, S2IGenerator, build_s2i
 
 COND, CLASSES = 12, 3
 
@@ -85,47 +82,33 @@ def test_conditioning_kinds_use_the_condition():
         assert torch.equal(d(x, s1)[0], d.psi(d.trunk(x).flatten(1)).squeeze(1))
 
 
-def _changed(config: S2IConfig) -> set[str]:
-    return {f.name for f in dataclasses.fields(S2IConfig) if getattr(config, f.name) != getattr(DEFAULT, f.name)}
-
-
-@pytest.mark.parametrize("rung", list(RUNGS))
-def test_rungs_are_small_deltas_over_the_default(rung):
-    config = rung_config(rung)
-    assert _changed(config) == set(RUNGS[rung])  # every key of the delta changes something, nothing else changes
-    build_s2i(rung_config(rung, image_size=32, width=8), COND, CLASSES)
-
-
-def test_rung_ladder_and_default():
-    assert rung_config("g") == DEFAULT
-    assert (DEFAULT.spectral_norm, DEFAULT.loss, DEFAULT.conditioning, DEFAULT.aux_classifier) == (
+def test_config_default_is_the_full_model_g():
+    config = S2IConfig()
+    assert (config.spectral_norm, config.loss, config.conditioning, config.aux_classifier) == (
         True, "hinge", "projection", True)
-    # each row of Table 4 adds one technique to the row above
-    assert _changed(rung_config("f")) ^ _changed(rung_config("g")) == {"aux_classifier"}
-    assert _changed(rung_config("e")) ^ _changed(rung_config("f")) == {"conditioning"}
-    assert _changed(rung_config("d")) ^ _changed(rung_config("e")) == {"loss"}
-    assert _changed(rung_config("c")) ^ _changed(rung_config("d")) == {"spectral_norm", "batchnorm_in_d"}
-    assert rung_config("c").replace(loss="wgan-gp") == rung_config("b")
-    assert rung_config("e", width=32).width == 32
-    with pytest.raises(A2VError, match="b, c, d, e, f, g"):
-        rung_config("a")
+    assert (config.mismatched_term, config.aux_weight, config.use_noise, config.sampling) == (
+        False, 1.0, True, "shuffle")
+    assert (config.d_steps, config.g_steps, config.z_dim, config.image_size, config.epochs) == (1, 5, 10, 64, 300)
+    kwargs = config.trainer_kwargs()
+    assert kwargs["sampling"] == "shuffle" and kwargs["mismatched_term"] is False and kwargs["g_steps"] == 5
+
+
+@pytest.mark.parametrize("field,value", [("loss", "vanilla"), ("conditioning", "film"), ("sampling", "stratified"),
+                                         ("sn_variant", "exact"), ("width", 0), ("g_steps", 0)])
+def test_config_rejects_bad_values(field, value):
+    with pytest.raises(ParamsError, match=field):
+        S2IConfig(**{field: value})
+
+
+def test_config_replace_and_build():
     with pytest.raises(ParamsError, match="unknown S2IConfig field"):
-        rung_config("g", widht=8)
-    with pytest.raises(ParamsError, match="loss"):
-        S2IConfig(loss="vanilla")
-    assert PAPER_TABLE4["g"]["is_mean"] == 2.83 and PAPER_TABLE4["b"]["is_mean"] == 1.42
-
-
-def test_public_code_flag():
-    g = rung_config("g", public_code=True)
-    assert (g.use_noise, g.sn_variant, g.batchnorm_in_d, g.mismatched_term, g.public_code) == (
-        False, "frozen-u", True, False, True)
-    assert rung_config("d", public_code=True).loss == "wgan"
-    assert rung_config("d", public_code=True).mismatched_term  # only the hinge rungs drop it
-    c = rung_config("c", public_code=True)
-    assert c.sn_variant == "power-iteration" and c.use_noise is False  # no SN there to freeze
-    assert rung_config("b", public_code=True).gp_weight == 20.0
-    for deviation in PUBLIC_CODE_DEVIATIONS.values():
-        assert set(deviation["rungs"]) <= set(RUNGS) and deviation["what"]
-    gen, disc = build_s2i(rung_config("g", public_code=True, image_size=32, width=8), COND, CLASSES)
+        S2IConfig().replace(widht=8)
+    with pytest.raises(A2VError, match="power of two"):
+        S2IConfig(image_size=48)
+    config = S2IConfig().replace(image_size=32, width=8, betas=[0.0, 0.9], sampling="class_balanced")
+    assert config.betas == (0.0, 0.9) and hash(config)  # YAML lists become tuples: still hashable
+    assert config.trainer_kwargs()["sampling"] == "class_balanced"
+    gen, disc = build_s2i(config.replace(use_noise=False, batchnorm_in_d=True, sn_variant="frozen-u"), COND, CLASSES)
     assert not gen.use_noise and any(isinstance(m, torch.nn.BatchNorm2d) for m in disc.modules())
+    gen, disc = build_s2i(config, COND, CLASSES)
+    assert gen.use_noise and not any(isinstance(m, torch.nn.BatchNorm2d) for m in disc.modules())

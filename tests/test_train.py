@@ -1,11 +1,13 @@
-"""The one GAN trainer: determinism, exact resume, the NaN guard, mismatched pairs, callbacks, generic data."""
+"""The one GAN trainer: determinism, exact resume, the NaN guard, mismatched pairs, class-balanced sampling,
+callbacks, generic data."""
 import pytest
 import torch
 from torch import nn
 from torch.utils.data import Dataset
 
 from a2vlib.core.errors import A2VError, DataError
-from a2vlib.models.s2i import build_s2i, rung_config
+from a2vlib.models.s2i import build_s2i
+from a2vlib.studies.wan2019.rungs import rung_config
 from a2vlib.training.trainer import CHECKPOINT_NAME, GANTrainer, mismatched_indices, train_gan
 
 COND, CLASSES, N = 10, 3, 48
@@ -40,7 +42,9 @@ def test_same_seed_same_weights():
     assert not states_equal(runs[0].generator, other.generator)
     h = runs[0].history[0]
     assert h["epoch"] == 1 and h["images"] == N and h["images_per_s"] > 0
-    assert {"d_loss", "g_loss", "d_adv", "d_aux", "g_adv", "g_aux", "d_real", "d_fake", "d_wrong"} <= h.keys()
+    assert {"d_loss", "g_loss", "d_adv", "d_aux", "g_adv", "g_aux", "d_real", "d_fake"} <= h.keys()
+    assert "d_wrong" not in h and "gp" not in h  # the default (g) has no mismatched term (eq. 2 as written)
+    assert "d_wrong" in make_trainer(mismatched_term=True).fit(make_data(), epochs=1).history[0]
 
 
 @pytest.mark.parametrize("rung,public_code", [("g", False), ("b", False), ("g", True)])
@@ -78,7 +82,7 @@ class NaNAfter(nn.Module):
 
 def test_nan_guard_stops_and_keeps_last_good_checkpoint(tmp_path):
     trainer = make_trainer(checkpoint_dir=tmp_path)
-    per_epoch = (N // 8) * (3 + 2)  # D step: real, fake, wrong; two G steps
+    per_epoch = (N // 8) * (2 + 2)  # D step: real, fake (no mismatched term); two G steps
     trainer.discriminator = NaNAfter(trainer.discriminator, k=per_epoch + 4)  # in epoch 2, iteration 1
     with pytest.raises(A2VError, match=r"non-finite (discriminator|generator) loss.*epoch 2, iteration 1.*epoch 1\)"):
         trainer.fit(make_data(), epochs=3)
@@ -93,6 +97,64 @@ def test_nan_guard_without_checkpoint_names_the_loss():
     trainer.discriminator = NaNAfter(trainer.discriminator, k=1)
     with pytest.raises(A2VError, match=r"discriminator loss \(hinge\) at epoch 1, iteration 1, D step 1: d_adv=nan"):
         trainer.fit(make_data(), epochs=1)
+
+
+def imbalanced_data(seed: int = 0):
+    """48 samples: 36 of class 0, 9 of class 1, 3 of class 2."""
+    images, cond, _ = make_data(seed)
+    labels = torch.tensor([0] * 36 + [1] * 9 + [2] * 3)
+    return images, cond, labels
+
+
+def test_class_balanced_sampling_draws_classes_equally():
+    _, _, labels = imbalanced_data()
+    from a2vlib.training.trainer import _Samples
+
+    samples = _Samples((torch.zeros(N, 1), torch.zeros(N, 1), labels))
+    counts = {}
+    for sampling in ("class_balanced", "shuffle"):
+        trainer = make_trainer(sampling=sampling)
+        trainer.data_generator.manual_seed(0)
+        drawn = torch.cat([trainer._epoch_order(samples) for _ in range(100)])
+        assert len(drawn) == 100 * N
+        counts[sampling] = torch.bincount(labels[drawn], minlength=CLASSES).double() / len(drawn)
+    assert torch.allclose(counts["class_balanced"], torch.full((CLASSES,), 1 / 3, dtype=torch.double), atol=0.02)
+    assert torch.allclose(counts["shuffle"], torch.tensor([36, 9, 3]).double() / N)  # a permutation: as in the data
+    # the same seed draws the same order
+    a, b = make_trainer(sampling="class_balanced"), make_trainer(sampling="class_balanced")
+    a.data_generator.manual_seed(3)
+    b.data_generator.manual_seed(3)
+    assert torch.equal(a._epoch_order(samples), b._epoch_order(samples))
+    # without labels there is nothing to balance: a plain permutation
+    unlabelled = _Samples((torch.zeros(N, 1), torch.zeros(N, 1)))
+    assert torch.equal(torch.sort(a._epoch_order(unlabelled)).values, torch.arange(N))
+
+
+def test_class_balanced_sampling_through_fit_and_dataset():
+    data = imbalanced_data()
+    balanced = make_trainer(sampling="class_balanced").fit(data, epochs=1)
+    shuffled = make_trainer().fit(data, epochs=1)
+    assert not states_equal(balanced.generator, shuffled.generator)
+    from_dataset = make_trainer(sampling="class_balanced").fit(TripleDataset(*data), epochs=1)
+    assert states_equal(balanced.generator, from_dataset.generator)  # labels read from the dataset's items
+
+
+def test_resume_with_class_balanced_sampling(tmp_path):
+    data = imbalanced_data()
+    straight = make_trainer(sampling="class_balanced", checkpoint_dir=tmp_path / "a").fit(data, epochs=3)
+    make_trainer(sampling="class_balanced", checkpoint_dir=tmp_path / "b").fit(data, epochs=1)
+    resumed = make_trainer(sampling="class_balanced", model_seed=7, checkpoint_dir=tmp_path / "b").fit(
+        data, epochs=3, resume=True)
+    assert states_equal(straight.generator, resumed.generator)
+    assert states_equal(straight.discriminator, resumed.discriminator)
+    assert [h["d_loss"] for h in straight.history] == [h["d_loss"] for h in resumed.history]
+    with pytest.raises(A2VError, match="sampling"):  # a checkpoint resumes only with the sampling it was written with
+        make_trainer(checkpoint_dir=tmp_path / "b").fit(data, epochs=4, resume=True)
+
+
+def test_unknown_sampling_is_an_error():
+    with pytest.raises(A2VError, match="unknown sampling 'stratified'.*shuffle, class_balanced"):
+        make_trainer(sampling="stratified")
 
 
 def test_mismatched_indices_pick_another_class():

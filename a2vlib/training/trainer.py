@@ -72,11 +72,14 @@ class _Samples:
                             f"of such tuples, got {type(data).__name__}")
 
     def labels(self) -> Tensor | None:
-        """All class labels (for class-balanced sampling), or None when the data carry none."""
+        """All class labels (for class-balanced sampling), or None when the data carry none; read once."""
         if self.tensors is not None:
             return self.tensors[2]
-        first = self.dataset[0]
-        return torch.as_tensor([int(self.dataset[i][2]) for i in range(self.n)]) if len(first) == 3 else None
+        if not hasattr(self, "_labels"):
+            first = self.dataset[0]
+            self._labels = (torch.as_tensor([int(self.dataset[i][2]) for i in range(self.n)]) if len(first) == 3
+                            else None)
+        return self._labels
 
     def batch(self, idx: Tensor) -> Batch:
         if self.tensors is not None:
@@ -360,8 +363,8 @@ class GANTrainer:
 
     def _epoch_order(self, samples: _Samples) -> Tensor:
         """The sample indices of one epoch: a permutation, or class-balanced draws with replacement."""
-        labels = samples.labels()
-        if self.options["sampling"] == "shuffle" or labels is None:
+        labels = None if self.options["sampling"] == "shuffle" else samples.labels()
+        if labels is None:
             return torch.randperm(samples.n, generator=self.data_generator)
         counts = torch.bincount(labels)
         weights = 1.0 / counts[labels].double()

@@ -8,11 +8,12 @@ import numpy as np
 
 from a2vlib.core.checks import is_int, is_number, require
 from a2vlib.core.errors import ParamsError
+from a2vlib.papers import wan2019
 
 CLASSES = ("dog", "drum", "guitar", "piano", "plane", "speedboat", "dam", "soccer", "baseball")
 OTHER = "other"
-PAPER_TABLE1 = {"plane": 2803, "speedboat": 900, "guitar": 207, "piano": 1899, "drum": 259, "dog": 264,
-                "dam": 584, "baseball": 1708, "soccer": 2077}
+# Class proportions of Wan et al.'s Table 1 (the "paper" proportions), from the one place that quotes the paper.
+PAPER_TABLE1 = {c: int(q.value) for c, q in wan2019.TABLE1.items()}
 SPLITS = ("reference", "train", "test")
 DISCREPANCIES = ("none", "other_scene", "unrelated_view", "unrelated_sound")
 DISCREPANT_MIX = {"other_scene": 0.5, "unrelated_view": 0.3, "unrelated_sound": 0.2}

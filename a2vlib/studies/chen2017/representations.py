@@ -126,6 +126,8 @@ def findings(runs: pd.DataFrame, layers: int | None = None) -> list[verdicts.Fin
     """Chen et al.'s claims about Table 1, judged on our held-out accuracy and its spread over seeds: the ordering
     of the representations, LMS best, MS worst, and the deeper classifier better (for each representation)."""
     depth = layers or int(runs.layers.max())
+    if any(depth not in q for q in chen2017.TABLE1.values()):
+        raise ParamsError(f"layers={depth}: Chen et al.'s Table 1 has 3 and 4 conv layers only")
     at = runs[runs.layers == depth]
     by = {r: g.accuracy for r, g in at.groupby("representation")}
     paper = {r: chen2017.TABLE1[r.upper()][depth].value for r in by}

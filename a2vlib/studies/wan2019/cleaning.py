@@ -18,7 +18,7 @@ import torch
 
 from a2vlib import verdicts
 from a2vlib.core.atomic import write_text
-from a2vlib.core.cache import cached
+from a2vlib.core.cache import cached, params_hash
 from a2vlib.data import catalog
 from a2vlib.data import scenesynth as scenes
 from a2vlib.features.spectral import log_mel_batch
@@ -187,6 +187,11 @@ class CleaningRun:
     sound_val_accuracy: float
     image_val_accuracy: float
     classes: list[str]
+
+    @property
+    def digest(self) -> str:
+        """A short hash of the kept pairs' ids: equal in every notebook that trains on this cleaning."""
+        return params_hash(sorted(self.cleaned.pair_id[self.cleaned.kept].astype(str)))
 
     @property
     def kept_pairs(self) -> pd.DataFrame:

@@ -61,6 +61,7 @@ class SceneData:
     reference_labels: list[str]
     scaler: FeatureScaler
     device: str = "cpu"
+    clean_digest: str = ""  # of the kept pairs (:attr:`CleaningRun.digest`): the same in 01 and here
 
     @property
     def cond_dim(self) -> int:
@@ -122,7 +123,8 @@ def scene_data(params: Mapping[str, Any], feature: str = "soundnet", image_size:
         test_cond=scaler.transform(vectors[test]), test_audio=scenes.load_audio(root, kept[test]),
         test_loudness=kept.loudness[test].to_numpy(),
         reference_images=scenes.load_images(root, reference, size=image_size),
-        reference_labels=reference.sound_class.tolist(), scaler=scaler, device=str(device))
+        reference_labels=reference.sound_class.tolist(), scaler=scaler, device=str(device),
+        clean_digest=cleaning.digest)
 
 
 def data_summary(data: SceneData) -> pd.DataFrame:

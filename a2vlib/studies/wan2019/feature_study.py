@@ -9,6 +9,7 @@ import pandas as pd
 import torch
 
 from a2vlib import verdicts
+from a2vlib.core.errors import ParamsError
 from a2vlib.core.progress import progress
 from a2vlib.papers import wan2019
 from a2vlib.studies.wan2019.data import FEATURE_NAMES, scene_data
@@ -52,6 +53,9 @@ def findings(runs: pd.DataFrame) -> list[verdicts.Finding]:
     ordering of the four features, SoundNet best, MFCC worst."""
     by = {f: g.score for f, g in runs.groupby("feature")}
     paper = {f: q.value for f, q in wan2019.TABLE2.items() if f in by}
+    if not paper:
+        raise ParamsError(f"no feature of the paper's Table 2 in these runs ({', '.join(by)}); "
+                          f"known: {', '.join(wan2019.TABLE2)}")
     out = [verdicts.ordering("our scores order the features as the paper's Table 2 does", by, paper)]
     best, worst = max(paper, key=paper.get), min(paper, key=paper.get)
     for other in paper:

@@ -1,0 +1,319 @@
+"""The Wan et al. (2019) study on small, constructed cases: sound vectors, the data container, evaluation (class-balanced
+groups, row (a) scored as the rungs are), the ladder's summary and config table, and the volume study."""
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from a2vlib.core.errors import ParamsError
+from a2vlib.features.conditioning import DIMS, sound_vectors
+from a2vlib.models.classifiers import ImageClassifier, TrainedClassifier
+from a2vlib.papers import wan2019
+from a2vlib.studies.wan2019 import evaluation, ladder, volume
+from a2vlib.studies.wan2019.data import FeatureScaler, SceneData, spread_indices
+from a2vlib.studies.wan2019.models import Judges, TrainedS2I
+from a2vlib.studies.wan2019.rungs import LADDER, rung_config
+
+SR = 22050
+
+
+def _noise(seconds=0.5, level=0.1, seed=0):
+    return (level * np.random.default_rng(seed).standard_normal(int(SR * seconds))).astype(np.float32)
+
+
+# ---- sound vectors ---------------------------------------------------------------------------------------------
+
+def test_default_dims():
+    assert DIMS == {"spectrogram": 257, "fbank": 64, "mfcc": 20, "soundnet": 256}
+    assert DIMS["soundnet"] == wan2019.SOUNDNET_DIM.value
+
+
+@pytest.mark.parametrize("feature", ["spectrogram", "fbank", "mfcc"])
+def test_sound_vector_shapes(feature):
+    waves = [_noise(), _noise(seed=1)]
+    v = sound_vectors(waves, SR, feature)
+    assert v.shape == (2, DIMS[feature]) and v.dtype == np.float32 and np.all(np.isfinite(v))
+    both = sound_vectors(waves, SR, feature, summary="mean_std", device="cpu")
+    assert both.shape == (2, 2 * DIMS[feature])  # the spread over time doubles the vector, the means first
+    np.testing.assert_allclose(both[:, :DIMS[feature]], v, rtol=1e-6, atol=1e-6)
+
+
+def test_level_stays_in_the_features():
+    """The volume study needs louder clips to give different vectors: log features shift by the gain in dB."""
+    quiet, loud = sound_vectors([_noise(level=0.05), _noise(level=0.1)], SR, "fbank")
+    assert (loud - quiet).mean() == pytest.approx(20 * np.log10(2), abs=0.3)
+
+
+def test_unknown_feature_and_summary():
+    with pytest.raises(ParamsError, match="unknown sound feature 'chroma'"):
+        sound_vectors([_noise()], SR, "chroma")
+    with pytest.raises(ParamsError, match="unknown summary 'median'"):
+        sound_vectors([_noise()], SR, "fbank", summary="median")
+
+
+def test_feature_scaler():
+    x = np.array([[1.0, 10.0], [3.0, 10.0]])
+    s = FeatureScaler.fit(x)
+    np.testing.assert_allclose(s.transform(x)[:, 0], [-1, 1], atol=1e-5)
+    assert np.all(s.transform(x)[:, 1] == 0)
+
+
+# ---- a tiny SceneData and a stand-in generator --------------------------------------------------------------------
+
+class SizeFromCondition(torch.nn.Module):
+    """A stand-in generator: a dark square on a light background, its side growing with condition[0]."""
+
+    def __init__(self):
+        super().__init__()
+        self.dummy = torch.nn.Parameter(torch.zeros(1))
+
+    def forward(self, cond, z):
+        n = len(cond)
+        img = torch.ones(n, 3, 32, 32)
+        for i in range(n):
+            side = int(np.clip(4 + 3 * float(cond[i, 0]), 1, 14))
+            img[i, :, 10:10 + side, 10:10 + side] = -1.0
+        return img
+
+
+def _squares(sides, light=200):
+    images = np.full((len(sides), 32, 32, 3), light, np.uint8)
+    for i, side in enumerate(sides):
+        images[i, 8:8 + side, 8:8 + side] = 0
+    return images
+
+
+def _data():
+    waves = [_noise(level=0.02 * (k + 1), seed=k) for k in range(3)]
+    vectors = sound_vectors(waves, SR, "fbank")
+    scaler = FeatureScaler.fit(vectors)
+    train = _squares([3, 4, 5])
+    test = _squares([6, 7, 8], light=180)
+    return SceneData(feature="fbank", summary="mean", classes=["dog", "plane"], image_size=32, sample_rate=SR, key={},
+                     train_images=train, train_labels=["dog", "plane", "dog"], train_cond=scaler.transform(vectors),
+                     test_images=test, test_labels=["dog", "plane", "dog"], test_cond=scaler.transform(vectors),
+                     test_audio=waves, test_loudness=np.array([0.3, 0.5, 0.7]),
+                     reference_images=_squares([3, 4, 6, 8]), reference_labels=["dog", "dog", "plane", "plane"],
+                     scaler=scaler)
+
+
+def _model():
+    return TrainedS2I(rung_config("g", image_size=32, width=8, z_dim=4), 0, SizeFromCondition())
+
+
+def test_scene_data_helpers():
+    data = _data()
+    assert data.cond_dim == 64
+    x, cond, labels = data.training_tensors()
+    assert x.shape == (3, 3, 32, 32) and float(x.min()) == -1.0 and labels.tolist() == [0, 1, 0]
+    np.testing.assert_allclose(data.condition(data.test_audio), data.test_cond, atol=1e-5)
+    images, labels = data.real_images()
+    assert len(images) == 6 and labels == data.train_labels + data.test_labels
+    idx = spread_indices(labels, 12, seed=0)
+    assert sorted(np.bincount(idx)) == [2] * 6  # every real picture used equally often
+
+
+# ---- evaluation -------------------------------------------------------------------------------------------------
+
+def test_class_balanced_indices_spread_groups_over_classes():
+    classes = [f"c{k}" for k in range(9)]
+    labels = [c for k, c in enumerate(classes) for _ in range(10 - k)]  # 10, 9, ..., 2 items: imbalanced
+    idx = evaluation.class_balanced_indices(labels, classes, 18)
+    assert len(idx) == len(set(idx)) == 18
+    assert pd.Series([labels[i] for i in idx]).value_counts().to_dict() == dict.fromkeys(classes, 2)
+    # round-robin: the first item of every class, then the second
+    assert [labels[i] for i in idx[:9]] == classes and idx[0] == 0 and idx[9] == 1
+    # a class with one item: the others fill in; fewer items than asked: all of them
+    short = ["a", "b", "b", "b", "c", "c"]
+    assert evaluation.class_balanced_indices(short, ["a", "b", "c"], 5) == [0, 1, 4, 2, 5]
+    assert sorted(evaluation.class_balanced_indices(short, ["a", "b", "c"], 50)) == list(range(6))
+    assert evaluation.class_balanced_indices(short, ["a", "b", "c"], 0) == []
+
+
+def _judges():
+    torch.manual_seed(0)
+    return Judges(TrainedClassifier(ImageClassifier(2, width=4).eval(), ["dog", "plane"]),
+                  TrainedClassifier(ImageClassifier(2, width=4).eval(), ["dog", "plane"]))
+
+
+def test_upper_bound_scores_real_images_as_a_rung(monkeypatch):
+    data, seen = _data(), {}
+    real_score = evaluation.score_images
+
+    def spy(images, labels, data_, judges_, splits, min_per_split, fid_backbone):
+        seen.setdefault("calls", []).append({"images": images, "labels": list(labels), "splits": splits,
+                                             "min_per_split": min_per_split, "fid_backbone": fid_backbone})
+        return real_score(images, labels, data_, judges_, splits, min_per_split, fid_backbone)
+
+    monkeypatch.setattr(evaluation, "score_images", spy)
+    monkeypatch.setattr(evaluation, "z_diversity_ratio", lambda *a, **k: {"mean": 0.0})
+    judges_ = _judges()
+    upper = evaluation.upper_bound(data, judges_, n_images=12, splits=3, seed=1, min_per_split=1)
+    rung = evaluation.evaluate(_model(), data, judges_, n_images=12, splits=3, seed=1, min_per_split=1, z_groups=2,
+                               z_per_group=2)
+    real, gen = seen["calls"]
+    assert len(real["images"]) == len(gen["images"]) == 12
+    assert (real["splits"], real["min_per_split"], real["fid_backbone"]) == (
+        gen["splits"], gen["min_per_split"], gen["fid_backbone"]) == (3, 1, "classifier")
+    # the real pictures come from the training and the test pairs alike, each with its own label
+    pool, pool_labels = data.real_images()
+    idx = spread_indices(pool_labels, 12, seed=1)
+    assert np.array_equal(real["images"], pool[idx]) and real["labels"] == [pool_labels[i] for i in idx]
+    assert {int(img[0, 0, 0]) for img in real["images"]} == {200, 180}
+    for figures in (upper, rung):
+        assert figures["n_images"] == 12 and figures["splits"] == 3
+        assert 1.0 <= figures["score"] <= 2.0 + 1e-6 and 0.0 <= figures["accuracy"] <= 1.0
+        assert math.isfinite(figures["fid"])
+    assert rung["z_groups_per_class"] == {"dog": 1, "plane": 1}
+
+
+# ---- the ladder's summary and config table ------------------------------------------------------------------------
+
+def _runs():
+    rows = []
+    for rung, acc in zip(LADDER, (0.1, 0.3, 0.35, 0.37, 0.4, 0.45, 0.6)):
+        for seed in (0, 1):
+            rows.append({"rung": rung, "seed": seed, "score": 1 + acc * 3 + seed * 0.01, "accuracy": acc + seed * 0.01,
+                         "object_accuracy": acc / 2, "diversity": 0.5, "z_diversity": 0.2, "fid": 10 - acc})
+    return pd.DataFrame(rows).sample(frac=1.0, random_state=0)  # any order in, the ladder's order out
+
+
+def test_ladder_summary_puts_a_first_with_the_papers_numbers():
+    upper = {"score": 8.0, "accuracy": 0.99, "object_accuracy": 0.9, "fid": 0.5}
+    summary = ladder.summarise(_runs(), upper)
+    assert list(summary.index) == ["a", *LADDER]
+    assert summary.loc["g", "accuracy_mean"] == pytest.approx(0.605)
+    assert summary.loc["g", "accuracy_std"] == pytest.approx(np.std([0.6, 0.61], ddof=1))
+    assert summary.loc["a", "score_mean"] == 8.0 and summary.loc["a", "n_seeds"] == 1
+    assert np.isnan(summary.loc["a", "score_std"]) and np.isnan(summary.loc["a", "diversity_mean"])
+    for rung in ("a", "b", "c", "d", "e", "f", "g"):
+        assert summary.loc[rung, "paper_IS"] == wan2019.TABLE4[rung].value
+        assert summary.loc[rung, "paper_IS_std"] == wan2019.TABLE4[rung].spread
+    assert np.isnan(summary.loc["d+", "paper_IS"])
+    assert summary.loc["a", "model"] == "(a) Upper bound" and summary.loc["e", "model"] == "(e) + Hinge Loss"
+    without = ladder.summarise(_runs())
+    assert list(without.index) == list(LADDER) and (without.n_seeds == 2).all()
+    metrics = ladder.ladder_metrics(summary)
+    assert metrics["g"]["accuracy_mean"] == pytest.approx(0.605) and "paper_IS" not in metrics["g"]
+
+
+def test_config_table_shows_each_step():
+    table = ladder.config_table({"image_size": 32, "width": 8, "epochs": 1, "batch_size": 8})
+    assert table.index.names == ["rung", "step"]
+    assert list(table.columns) == ["over", "named by", "what", "changes"]
+    assert table.loc[("(e) + Hinge Loss", "hinge"), "changes"] == "loss=hinge"
+    assert table.loc[("(b) Improved WGAN", "improved_wgan"), "changes"] == "loss=wgan-gp"
+    assert "g_steps=1" in table.loc[("(b) Improved WGAN", "gulrajani_settings"), "changes"]
+    assert not table.changes.str.contains("image_size").any()
+    assert len(ladder.config_table({}, ["g", "a"])) == 1  # (a) is no model: no row
+
+
+def test_public_code_table_lists_every_deviation():
+    table = ladder.public_code_table()
+    assert table.loc["epochs_301", "applied as"] == "epochs=+1"
+    assert table.loc["score_on_few_images", "applied as"] == "n_images=25, splits=10"
+    assert table.loc["keyword_cleaning", "applied as"].startswith("not applied: ")
+    assert table.loc["keyword_cleaning", "rungs"] == "-"
+
+
+# ---- the volume study -----------------------------------------------------------------------------------------
+
+GAINS = [0.5, 1.0, 2.0, 3.0]
+
+
+def test_measure_reads_the_object_size_and_the_trained_range():
+    data, model = _data(), _model()
+    grid = volume.images_at_gains(model, data, [0, 1, 2], GAINS)
+    assert grid.shape == (3, 4, 32, 32, 3) and grid.dtype == np.uint8
+    effect = volume.measure(grid, GAINS, data, [0, 1, 2])
+    assert list(effect.columns) == ["sound", "class", "loudness", "gain", "in_trained_range", "object_size",
+                                    "visual_magnitude", "within_real_range"]
+    assert len(effect) == 12 and effect.sound.iloc[0] == "dog #0" and effect["class"].iloc[4] == "plane"
+    # loudness x gain within SceneSynth's 0.25-1, boundaries included (0.5 x 0.5 and 0.5 x 2)
+    assert effect.in_trained_range.tolist() == [False, True, True, True, True, True, True, False,
+                                                True, True, False, False]
+    # features re-extracted after the gain: louder -> larger condition -> larger square
+    for _, one in effect.groupby("sound"):
+        assert np.all(np.diff(one.object_size.to_numpy()) >= 0)
+    assert effect.object_size.iloc[-1] > effect.object_size.iloc[0]
+    assert effect.attrs["real_range"] == (pytest.approx(9 / 1024), pytest.approx(64 / 1024))
+    assert effect.within_real_range.tolist() == [
+        (9 / 1024 - 1e-9) <= s <= (64 / 1024 + 1e-9) for s in effect.object_size]
+    assert not effect.within_real_range.all() and effect.within_real_range.any()
+    np.testing.assert_allclose(effect.visual_magnitude, effect.object_size)  # one square, no noise
+
+
+def _constructed_effect(sizes_by_sound, gains=(0.5, 1.0, 2.0), loudness=0.5):
+    rows = [{"sound": f"s{k}", "class": "dog", "loudness": loudness, "gain": g,
+             "in_trained_range": 0.25 <= loudness * g <= 1.0, "object_size": size, "visual_magnitude": size,
+             "within_real_range": size <= 0.05}
+            for k, sizes in enumerate(sizes_by_sound) for g, size in zip(gains, sizes)]
+    table = pd.DataFrame(rows)
+    table.attrs["real_range"] = (0.0, 0.05)
+    return table
+
+
+def test_bootstrap_spearman():
+    rising = _constructed_effect([[0.01 + k * 1e-3, 0.03 + k * 1e-3, 0.06 + k * 1e-3] for k in range(5)])
+    rho, se = volume.bootstrap_spearman(rising, reps=200)
+    # three gains (tied ranks 3, 8, 13) against sizes ranked 1-15 group by group: rho = sqrt(25 / 28)
+    assert rho == pytest.approx(math.sqrt(25 / 28), abs=1e-9)
+    assert 0.0 <= se < 0.05
+    assert volume.bootstrap_spearman(rising, reps=200) == (rho, se)  # seeded
+    falling = _constructed_effect([[0.06, 0.03, 0.01]] * 4)
+    assert volume.bootstrap_spearman(falling, reps=50)[0] == pytest.approx(-1.0)
+    rho, se = volume.bootstrap_spearman(rising[rising.sound.isin(["s0", "s1"])])
+    assert rho > 0.9 and math.isnan(se)  # two sounds: no bootstrap spread
+    flat = _constructed_effect([[0.02] * 3] * 4)
+    rho, se = volume.bootstrap_spearman(flat, reps=50)
+    assert math.isnan(rho) and math.isnan(se)  # a constant object size has no rank correlation
+
+
+def test_effect_metrics_and_table():
+    effect = _constructed_effect([[0.01, 0.03, 0.06, 0.09]] * 3 + [[0.02, 0.04, 0.05, 0.02]], gains=(0.5, 1, 2, 3))
+    metrics = volume.effect_metrics(effect)
+    assert metrics["images"] == 16 and metrics["images_in_trained_range"] == 12  # 3x leaves the range
+    assert metrics["share_within_real_range"] == pytest.approx(9 / 12)  # the 0.06 of three sounds is beyond 0.05
+    assert metrics["share_within_real_range_all_gains"] == pytest.approx(10 / 16)
+    assert metrics["volume_spearman_in_trained_range"] > metrics["volume_spearman_all_gains"]
+    assert math.isfinite(metrics["volume_spearman_in_trained_range_se"])
+    none_inside = volume.effect_metrics(effect.assign(in_trained_range=False))
+    assert math.isnan(none_inside["share_within_real_range"]) and none_inside["images_in_trained_range"] == 0
+    wide = volume.effect_table(effect)
+    assert list(wide.columns) == ["sound", "x0.5", "x1", "x2", "x3"]
+    assert wide.sound.tolist() == ["s0", "s1", "s2", "s3"]
+    assert wide.loc[3, "x2"] == 0.05
+
+
+def test_explorer_callback():
+    data, model = _data(), _model()
+    quiet, loud = volume.explorer_view(model, data, 0, 0.5), volume.explorer_view(model, data, 0, 3.0)
+    assert quiet.image.shape == (32, 32, 3) and quiet.label == "dog" and quiet.sample_rate == SR
+    assert loud.magnitude > quiet.magnitude
+    np.testing.assert_allclose(loud.audio, data.test_audio[0] * 3.0)
+    with pytest.raises(ParamsError, match="out of range"):
+        volume.explorer_view(model, data, 7, 1.0)
+    with pytest.raises(ParamsError, match="positive"):
+        volume.images_at_gains(model, data, [0], [0.0])
+
+
+def test_explorer_widget_builds():
+    widget = volume.make_explorer(_model(), _data(), [0, 1])
+    picker, slider = widget.children[0].children
+    assert [value for _, value in picker.options] == [0, 1] and (slider.min, slider.max) == (0.5, 3.0)
+    slider.value = 2.0  # runs the callback
+    picker.value = 1
+    assert picker.value == 1
+
+
+def test_pick_sounds_and_gains():
+    data = _data()
+    assert volume.pick_sounds(data, target_loudness=0.4) == [0, 1]  # per class, the loudness nearest the target
+    assert volume.pick_sounds(data, classes=["dog"], target_loudness=0.7) == [2]
+    assert volume.pick_sounds(data, per_class=2, classes=["dog"], target_loudness=0.35) == [0, 2]
+    with pytest.raises(ParamsError, match="no test sounds"):
+        volume.pick_sounds(data, classes=["piano"])
+    assert volume.continuous_gains(6) == [0.5, 1.0, 1.5, 2.0, 2.5, 3.0]
+    assert volume.PAPER_GAINS == (0.5, 1.0, 2.0, 3.0)

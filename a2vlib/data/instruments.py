@@ -26,6 +26,7 @@ import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -175,7 +176,7 @@ def generate(config: InstrumentConfig = InstrumentConfig()) -> tuple[list[np.nda
     return waveforms, labels, info
 
 
-def describe(clips: tuple[list[np.ndarray], list[str], dict]) -> "pd.Series":
+def describe(clips: tuple[list[np.ndarray], list[str], dict]) -> Any:
     """What :func:`generate` made: the font actually used, clips per instrument, length and rate."""
     import pandas as pd
 

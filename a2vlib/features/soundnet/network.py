@@ -19,7 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from a2vlib.core.errors import DataError, DeviceError, ParamsError, WeightsError
+from a2vlib.core.device import pick_device
+from a2vlib.core.errors import DataError, ParamsError, WeightsError
 
 SOUNDNET_SR = 22050
 INPUT_SCALE = 256.0  # Torch7 read MP3s as 32-bit integers and multiplied by 2^-23: [-1, 1] becomes [-256, 256]
@@ -219,15 +220,11 @@ def _model_from_npy(path: Path) -> SoundNet8:
 
 
 def _resolve_device(device: str | torch.device) -> torch.device:
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise DeviceError(f"unknown device {device!r}; use 'cpu' or 'cuda'") from exc
-    if dev.type == "cuda":
-        if not torch.cuda.is_available():
-            raise DeviceError(f"device {device!r} requested but CUDA is not available; use device='cpu'")
-        if dev.index is None:
-            dev = torch.device("cuda", torch.cuda.current_device())
+    """The kit's one resolver (``auto`` included), with a bare ``cuda`` pinned to the current GPU so that the model
+    cache keys on one device."""
+    dev = pick_device(device)
+    if dev.type == "cuda" and dev.index is None:
+        dev = torch.device("cuda", torch.cuda.current_device())
     return dev
 
 

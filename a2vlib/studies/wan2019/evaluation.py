@@ -94,3 +94,8 @@ def train_and_evaluate(data: SceneData, judges_: Judges, config, seeds: Sequence
         rows.append({"seed": seed, **{k: v for k, v in figures.items() if not isinstance(v, (dict, str))},
                      "train_s": sum(h.get("time_s", 0.0) for h in model.history)})
     return pd.DataFrame(rows)
+
+
+def scalars(figures: dict[str, Any]) -> dict[str, Any]:
+    """The plain figures of :func:`score_images` / :func:`evaluate` (per-class tables left out), for metrics.json."""
+    return {k: v for k, v in figures.items() if not isinstance(v, dict)}

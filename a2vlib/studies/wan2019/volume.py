@@ -54,6 +54,12 @@ def sound_labels(data: SceneData, sound_idx: Sequence[int]) -> list[str]:
     return [f"{data.test_labels[i]} ({data.test_loudness[i]:.2f})" for i in sound_idx]
 
 
+def grid_rows(grid: np.ndarray, data: SceneData, sound_idx: Sequence[int], gains: Sequence[float]
+              ) -> tuple[list[list[np.ndarray]], list[str], list[str]]:
+    """A (sounds, gains) image grid as (rows, row labels, column labels) for :func:`a2vlib.viz.image_grid`."""
+    return [list(r) for r in grid], sound_labels(data, sound_idx), [f"x{g:g}" for g in gains]
+
+
 def continuous_gains(steps: int, low: float = 0.5, high: float = 3.0) -> list[float]:
     """``steps`` gains evenly from ``low`` to ``high`` (the paper's range)."""
     return [float(g) for g in np.linspace(low, high, steps).round(3)]

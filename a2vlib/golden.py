@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from a2vlib.core.atomic import write_text
-from a2vlib.core.errors import DataError
+from a2vlib.core.jsonfile import read_json_object
 from a2vlib.core.paths import repo_root
 
 DEFAULT_REL = 0.05
@@ -138,16 +138,7 @@ def compare(actual: Mapping[str, Any], golden: Mapping[str, Any], rel: float | N
 
 
 def read_json(path: str | os.PathLike, what: str) -> dict[str, Any]:
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise DataError(f"{path}: {what} not found") from exc
-    except (OSError, ValueError) as exc:
-        raise DataError(f"{path}: unreadable {what} ({exc})") from exc
-    if not isinstance(data, dict):
-        raise DataError(f"{path}: {what} must hold a JSON object, got {type(data).__name__}")
-    return data
+    return read_json_object(path, what)
 
 
 def compare_files(metrics_json: str | os.PathLike, golden_file: str | os.PathLike, rel: float | None = None,

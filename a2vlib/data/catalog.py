@@ -20,11 +20,16 @@ def scenes_config(params: Mapping[str, Any]) -> scenes.SceneSynthConfig:
     return scenes.SceneSynthConfig(**{k: v for k, v in params.items() if k in fields})
 
 
+def dataset_key(params: Mapping[str, Any]) -> dict[str, Any]:
+    """What defines the dataset for cache keys: its configuration and the generator's version."""
+    return {"generator_version": scenes.GENERATOR_VERSION, **scenes_config(params).to_dict()}
+
+
 def scenesynth(params: Mapping[str, Any], data_dir: str | None = None) -> tuple[Path, pd.DataFrame]:
     """SceneSynth-9 for these parameters: written once under ``.cache/scenesynth/<hash>`` (or ``data_dir``), then
     reused. Returns the dataset folder and its validated manifest."""
     config = scenes_config(params)
-    root = resolve_path(data_dir) if data_dir else cache_folder("scenesynth", config.to_dict())
+    root = resolve_path(data_dir) if data_dir else cache_folder("scenesynth", dataset_key(params))
     scenes.write_dataset(config, root)
     return root, scenes.load_manifest(root)
 

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from a2vlib.core.atomic import atomic_path
+from a2vlib.core.jsonfile import read_json_object
 from a2vlib.core.errors import DataError
 from a2vlib.data.audio_io import read_audio, write_audio
 from a2vlib.data.image_io import read_image, write_image
@@ -57,13 +58,8 @@ def write_dataset(config: SceneSynthConfig, root: str | Path) -> Path:
 def read_config(root: str | Path) -> dict:
     """The ``config.json`` a dataset folder was written with (``sample_rate``, ``image_size``, ...)."""
     path = Path(root) / "config.json"
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise DataError(f"{path}: not found; a dataset folder needs its config.json (regenerate the dataset)") from exc
-    except (OSError, ValueError) as exc:
-        raise DataError(f"{path}: unreadable ({exc}); regenerate the dataset") from exc
-    if not isinstance(record, dict) or "sample_rate" not in record:
+    record = read_json_object(path, "the dataset's config.json", "regenerate the dataset")
+    if "sample_rate" not in record:
         raise DataError(f"{path}: no 'sample_rate' in it; regenerate the dataset")
     return record
 

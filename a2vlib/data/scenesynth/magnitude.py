@@ -37,6 +37,18 @@ def object_mask(images: np.ndarray, tol: float = 40.0) -> np.ndarray:
     return dist2 > math.floor(4 * tol ** 2) / 4 + 0.125
 
 
+def _pictures(images: np.ndarray, who: str) -> tuple[np.ndarray, bool]:
+    """(N, H, W, 3) float32 in uint8 units from one picture or a batch, uint8 or float in [-1, 1]; and whether one
+    picture was given."""
+    x = np.asarray(images)
+    single = x.ndim == 3
+    if single:
+        x = x[None]
+    if x.ndim != 4 or x.shape[-1] != 3 or x.shape[1] == 0 or x.shape[2] == 0:
+        raise DataError(f"{who}: expected (H, W, 3) or (N, H, W, 3) pictures, got shape {np.shape(images)}")
+    return (x.astype(np.float32) if x.dtype == np.uint8 else (x.astype(np.float32) + 1.0) * 127.5), single
+
+
 def visual_magnitude(images: np.ndarray) -> float | np.ndarray:
     """Share of pixels that differ from their row's background, measured from the picture alone.
 
@@ -45,13 +57,7 @@ def visual_magnitude(images: np.ndarray) -> float | np.ndarray:
     colour; a pixel counts as object when its RGB distance from it exceeds ``MAGNITUDE_THRESHOLD``
     (:func:`object_mask`).
     """
-    x = np.asarray(images)
-    single = x.ndim == 3
-    if single:
-        x = x[None]
-    if x.ndim != 4 or x.shape[-1] != 3 or x.shape[1] == 0 or x.shape[2] == 0:
-        raise DataError(f"visual_magnitude: expected (H, W, 3) or (N, H, W, 3) pictures, got shape {np.shape(images)}")
-    x = x.astype(np.float32) if x.dtype == np.uint8 else (x.astype(np.float32) + 1.0) * 127.5
+    x, single = _pictures(images, "visual_magnitude")
     frac = object_mask(x, MAGNITUDE_THRESHOLD).mean(axis=(1, 2))
     return float(frac[0]) if single else frac
 
@@ -65,13 +71,7 @@ def object_size(images: np.ndarray) -> float | np.ndarray:
     """
     from scipy import ndimage
 
-    x = np.asarray(images)
-    single = x.ndim == 3
-    if single:
-        x = x[None]
-    if x.ndim != 4 or x.shape[-1] != 3 or x.shape[1] == 0 or x.shape[2] == 0:
-        raise DataError(f"object_size: expected (H, W, 3) or (N, H, W, 3) pictures, got shape {np.shape(images)}")
-    x = x.astype(np.float32) if x.dtype == np.uint8 else (x.astype(np.float32) + 1.0) * 127.5
+    x, single = _pictures(images, "object_size")
     masks = object_mask(x, MAGNITUDE_THRESHOLD)
     out = np.zeros(len(masks))
     for i, mask in enumerate(masks):

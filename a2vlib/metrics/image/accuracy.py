@@ -77,17 +77,45 @@ def shuffle_backgrounds(images: np.ndarray, labels: Sequence[str], rng: np.rando
     return np.where(object_mask(images, tol)[..., None], images, background[donor]).astype(np.uint8)
 
 
+# Degradations a judge is trained to see through (``robust=True``): a generated picture is blurrier and noisier than a
+# real one, and a judge that only knows crisp pictures fails on them whatever they show. Measured on real lab test
+# pictures, the object judge trained without them fell from 0.89 to 0.28 under a Gaussian blur of sigma 0.8 px and
+# to 0.33 under pixel noise of std 20 (uint8 units): it judged sharpness, not the object.
+MAX_BLUR_SIGMA = 1.2  # pixels
+MAX_NOISE_STD = 25 / 127.5  # std 25 in uint8 units, in the [-1, 1] tensor scale
+
+
+def degrade(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """A training augmentation: half the batch blurred by a Gaussian of a random sigma (up to
+    :data:`MAX_BLUR_SIGMA`), then every image given pixel noise of a random std (up to :data:`MAX_NOISE_STD`)."""
+    sigma = float(torch.rand(1, generator=gen)) * MAX_BLUR_SIGMA
+    if sigma > 0.05:
+        r = torch.arange(-2, 3, dtype=x.dtype)
+        k = torch.exp(-r ** 2 / (2 * sigma ** 2))
+        k = k / k.sum()
+        c = x.shape[1]
+        blurred = torch.nn.functional.conv2d(x, k.view(1, 1, 1, 5).expand(c, 1, 1, 5), padding=(0, 2), groups=c)
+        blurred = torch.nn.functional.conv2d(blurred, k.view(1, 1, 5, 1).expand(c, 1, 5, 1), padding=(2, 0), groups=c)
+        pick = (torch.rand(len(x), generator=gen) < 0.5)[:, None, None, None]
+        x = torch.where(pick, blurred, x)
+    std = torch.rand(len(x), 1, 1, 1, generator=gen) * MAX_NOISE_STD
+    return (x + std * torch.randn(x.shape, generator=gen)).clamp(-1, 1)
+
+
 def train_judges(images: np.ndarray, labels: Sequence[str], classes: Sequence[str], epochs: int = 10,
                  seed: int = 0, device: torch.device | str = "cpu", width: int = 32,
-                 object_copies: int = 1, donors: str = "any") -> tuple[TrainedClassifier, TrainedClassifier]:
+                 object_copies: int = 1, donors: str = "any", robust: bool = True
+                 ) -> tuple[TrainedClassifier, TrainedClassifier]:
     """The scene judge (whole real images) and the object judge (the same images with shuffled backgrounds, see
     :func:`shuffle_backgrounds`; ``object_copies`` independent shuffles are stacked, each showing every object on
-    another background). Both are :class:`ImageClassifier` trained with :func:`train_classifier`; uint8 images."""
+    another background). Both are :class:`ImageClassifier` trained with :func:`train_classifier`; uint8 images.
+    ``robust`` trains both with :func:`degrade`, so that blur and noise alone do not decide a generated picture."""
     labels = [str(lbl) for lbl in labels]
+    augment = degrade if robust else None
     scene = train_classifier(ImageClassifier(len(classes), width), images_to_tensor(images), labels, classes,
-                             epochs=epochs, seed=seed, device=device)
+                             epochs=epochs, seed=seed, device=device, augment=augment)
     rng = np.random.default_rng(seed)
     shuffled = np.concatenate([shuffle_backgrounds(images, labels, rng, donors=donors) for _ in range(object_copies)])
     obj = train_classifier(ImageClassifier(len(classes), width), images_to_tensor(shuffled), labels * object_copies,
-                           classes, epochs=epochs, seed=seed, device=device)
+                           classes, epochs=epochs, seed=seed, device=device, augment=augment)
     return scene, obj

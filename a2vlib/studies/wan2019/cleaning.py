@@ -206,7 +206,7 @@ def clean_dataset(params: Mapping[str, Any], device: str | torch.device = "cpu")
     ``seed`` in ``params`` belong to the dataset's definition."""
     root, manifest = catalog.scenesynth(params)
     epochs, seed = int(params.get("classifier_epochs", 12)), int(params.get("seed", 0))
-    key = {"dataset": catalog.scenes_config(params).to_dict(), "classifier_epochs": epochs}
+    key = {"dataset": catalog.dataset_key(params), "classifier_epochs": epochs}
 
     def build(folder: Path) -> None:
         classifiers = train_reference_classifiers(root, manifest, epochs=epochs, seed=seed, device=device)

@@ -104,7 +104,7 @@ def scene_data(params: Mapping[str, Any], feature: str = "soundnet", image_size:
     manifest = cleaning.manifest
     reference = manifest[(manifest.split == "reference") & manifest.sound_class.isin(scenes.CLASSES)]
     sr = int(scenes.read_config(root)["sample_rate"])
-    key = {"dataset": catalog.scenes_config(params).to_dict(), "classifier_epochs": params.get("classifier_epochs"),
+    key = {"dataset": catalog.dataset_key(params), "classifier_epochs": params.get("classifier_epochs"),
            "feature": feature, "summary": summary, "image_size": image_size}
 
     def build(folder: Path) -> None:

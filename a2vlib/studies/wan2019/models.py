@@ -25,16 +25,20 @@ class Judges:
 
     scene: TrainedClassifier
     object: TrainedClassifier
+    key: dict[str, Any] = field(default_factory=dict)  # what produced them (part of a monitored model's cache key)
 
 
-def judges(data: SceneData, epochs: int = 15, seed: int = 0, width: int = 32) -> Judges:
-    """The two judges for ``data``'s image size, trained once and cached."""
+def judges(data: SceneData, epochs: int = 15, seed: int = 0, width: int = 32, object_copies: int = 3,
+           robust: bool = True) -> Judges:
+    """The two judges for ``data``'s image size, trained once and cached: ``object_copies`` background shuffles
+    for the object judge, both trained to see through blur and noise (``robust``, see
+    :func:`a2vlib.metrics.image.accuracy.degrade`)."""
     key = {"dataset": data.key["dataset"], "image_size": data.image_size, "epochs": epochs, "seed": seed,
-           "width": width}
+           "width": width, "object_copies": object_copies, "robust": robust}
 
     def build(folder: Path) -> None:
         scene, obj = train_judges(data.reference_images, data.reference_labels, data.classes, epochs=epochs,
-                                  seed=seed, width=width)
+                                  seed=seed, width=width, object_copies=object_copies, robust=robust)
         torch.save({"scene": scene.model.state_dict(), "object": obj.model.state_dict()}, folder / "judges.pt")
 
     state = torch.load(cached("judges", key, build) / "judges.pt", weights_only=True)
@@ -43,7 +47,7 @@ def judges(data: SceneData, epochs: int = 15, seed: int = 0, width: int = 32) ->
         model = ImageClassifier(len(data.classes), width)
         model.load_state_dict(state[name])
         made.append(TrainedClassifier(model.eval(), list(data.classes)))
-    return Judges(*made)
+    return Judges(*made, key=key)
 
 
 @dataclass
@@ -82,7 +86,8 @@ def train_s2i(data: SceneData, config: S2IConfig, seed: int = 0, device: str | t
     judges' accuracy on generated test images is recorded in the history about :data:`MONITOR_POINTS` times (this
     does not change the training: callbacks run with the random state saved)."""
     callbacks = [monitor_callback(data, judges_, max(1, config.epochs // MONITOR_POINTS), seed=seed)] if judges_ else []
-    key = {"data": data.key, "config": config.to_dict(), "seed": seed}
+    # the judges' identity is part of the key when they record the budget curve in the history
+    key = {"data": data.key, "config": config.to_dict(), "seed": seed, "monitor": judges_.key if judges_ else None}
     folder = cache_folder("s2i", key)
     folder.mkdir(parents=True, exist_ok=True)
     found = resume and (folder / CHECKPOINT_NAME).exists()

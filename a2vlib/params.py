@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from a2vlib import registry
 from a2vlib.core.errors import ParamsError
 from a2vlib.core.paths import repo_root
 
@@ -93,6 +94,10 @@ def validate(values: dict[str, Any], defaults: dict[str, Any], source: str) -> d
                 f"{source}: key {key!r} must be {type(defaults[key]).__name__} "
                 f"(like the notebook default {defaults[key]!r}), got {type(value).__name__} {value!r}"
             )
+    for key, kind in registry.PARAM_KINDS.items():  # values that name parts of the kit must name known ones
+        if key in values and values[key] is not None:
+            for name in values[key] if isinstance(values[key], (list, tuple)) else [values[key]]:
+                registry.check(kind, name, f"{source}: key {key!r}")
     return {k: float(v) if isinstance(defaults[k], float) and v is not None else v for k, v in values.items()}
 
 

@@ -8,7 +8,7 @@ whatever the means say. Reports render a list of findings as a table (:func:`fin
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -19,14 +19,21 @@ K_SE = 2.0
 
 @dataclass(frozen=True)
 class Finding:
-    """A claim, its status (:data:`HOLDS`, :data:`FAILS`, :data:`INCONCLUSIVE`) and the numbers behind it."""
+    """A claim, its status (:data:`HOLDS`, :data:`FAILS`, :data:`INCONCLUSIVE`), the numbers behind it, and whose
+    claim it is: ``paper`` (the paper says so) or ``kit`` (a target or a check of the kit's own)."""
 
     claim: str
     status: str
     evidence: str
+    basis: str = "paper"
 
     def as_row(self) -> dict[str, str]:
-        return {"claim": self.claim, "verdict": self.status, "evidence": self.evidence}
+        return {"claim": self.claim, "basis": self.basis, "verdict": self.status, "evidence": self.evidence}
+
+
+def kit(finding: Finding) -> Finding:
+    """The same finding marked as the kit's own target or check, not a claim of the paper."""
+    return replace(finding, basis="kit")
 
 
 def _clean(values: Sequence[float]) -> np.ndarray:
@@ -131,8 +138,8 @@ def near(claim: str, value: float, se: float, target: float, tolerance: float, k
 def ordering(claim: str, ours: Mapping[str, Sequence[float]], paper: Mapping[str, float],
              k: float = K_SE) -> Finding:
     """Does our ordering of the items agree with the paper's? Every pair that the paper orders is tested with
-    :func:`difference` on our values: the claim holds when the pairs we separate mostly agree (at least twice as
-    many agree as disagree, and some agree), does not hold when more disagree than agree, else inconclusive."""
+    :func:`difference` on our values: the claim holds when no pair contradicts the paper and at least half of all
+    pairs agree beyond the spread, does not hold when more pairs disagree than agree, else inconclusive."""
     from scipy.stats import spearmanr
 
     names = [n for n in paper if n in ours and len(_clean(ours[n]))]
@@ -149,8 +156,9 @@ def ordering(claim: str, ours: Mapping[str, Sequence[float]], paper: Mapping[str
     means = [mean_se(ours[n])[0] for n in names]
     constant = len(names) < 3 or np.ptp(means) == 0 or np.ptp([paper[n] for n in names]) == 0
     rho = math.nan if constant else spearmanr(means, [paper[n] for n in names]).statistic
-    if agree and agree >= 2 * disagree:
-        status = HOLDS
+    resolved = agree + disagree
+    if disagree == 0 and agree > 0 and agree >= (resolved + unresolved) / 2:
+        status = HOLDS  # no pair contradicts the paper, and at least half of all pairs agree beyond the spread
     elif disagree > agree:
         status = FAILS
     else:

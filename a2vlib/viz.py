@@ -137,14 +137,15 @@ _VERDICT_COLOURS = {"holds": "#d4edda", "does not hold": "#f8d7da", "inconclusiv
 
 
 def findings(items: Sequence[Any]):
-    """Findings (:class:`a2vlib.verdicts.Finding`) as a table: claim, verdict (coloured), the numbers behind it."""
+    """Findings (:class:`a2vlib.verdicts.Finding`) as a table: claim, whose claim (the paper's or the kit's),
+    verdict (coloured), the numbers behind it."""
     from IPython.display import HTML
 
     rows = "".join(
-        f"<tr><td style='text-align:left'>{html.escape(f.claim)}</td>"
+        f"<tr><td style='text-align:left'>{html.escape(f.claim)}</td><td>{html.escape(f.basis)}</td>"
         f"<td style='background:{_VERDICT_COLOURS.get(f.status, '#fff')}'><b>{html.escape(f.status)}</b></td>"
         f"<td style='text-align:left'>{html.escape(f.evidence)}</td></tr>" for f in items)
-    return HTML(f"<table><tr><th>claim</th><th>verdict</th><th>evidence</th></tr>{rows}</table>")
+    return HTML(f"<table><tr><th>claim</th><th>whose</th><th>verdict</th><th>evidence</th></tr>{rows}</table>")
 
 
 def beside_paper(ours: Mapping[str, Any], paper: Mapping[str, Any], ours_name: str = "ours",

@@ -147,11 +147,23 @@ def test_public_code_examples():
     assert d.loss == "wgan" and d.mismatched_term and d.sn_variant == "frozen-u"
     assert rung_config("d+", public_code=True).batchnorm_in_d  # the public code never drops it
     assert not rung_config("e", public_code=True).mismatched_term  # the hinge rungs drop the GAN-CLS term
+    # (b) keeps the other rungs' text-to-image schedule, not Gulrajani's; the gradient-penalty weight stays his 10
     b = rung_config("b", public_code=True)
-    assert (b.gp_weight, b.d_steps, b.g_steps, b.lr_g, b.betas, b.mismatched_term) == (
-        20.0, 1, 5, 2e-4, (0.5, 0.999), True)
+    assert (b.gp_weight, b.d_steps, b.g_steps, b.lr_g, b.lr_d, b.betas, b.mismatched_term) == (
+        10.0, 1, 5, 2e-4, 2e-4, (0.5, 0.999), True)
+    assert b.gp_weight == rung_config("b").gp_weight == S2IConfig().gp_weight
     gen, disc = build_s2i(rung_config("g", public_code=True, image_size=32, width=8), 12, 3)
     assert not gen.use_noise
+
+
+def test_wgan_deviation_is_the_schedule_only():
+    # a gradient-penalty weight of 20 in the public code could not be verified: no deviation sets one
+    assert "wgan_gp_weight_20" not in PUBLIC_CODE_DEVIATIONS
+    dev = PUBLIC_CODE_DEVIATIONS["wgan_text_to_image_schedule"]
+    assert dev["rungs"] == ("b",)
+    assert dev["delta"] == {"d_steps": 1, "g_steps": 5, "lr_g": 2e-4, "lr_d": 2e-4, "betas": (0.5, 0.999)}
+    assert "1 D step, 5 G steps, Adam 2e-4, beta1 0.5" in dev["what"] and "Gulrajani" in dev["what"]
+    assert not any("gp_weight" in d.get("delta", {}) for d in PUBLIC_CODE_DEVIATIONS.values())
 
 
 def test_public_code_scoring():

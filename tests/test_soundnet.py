@@ -144,7 +144,7 @@ def test_load_soundnet_is_cached_frozen_and_in_eval_mode(model):
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error when CUDA is absent")
 def test_cuda_without_cuda_is_a_device_error():
-    with pytest.raises(DeviceError, match="CUDA is not available"):
+    with pytest.raises(DeviceError, match="no CUDA GPU is available; use device: auto or cpu"):
         sn.load_soundnet("cuda")
 
 

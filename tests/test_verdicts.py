@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from a2vlib import verdicts
+from a2vlib.core.errors import ParamsError
 from a2vlib.papers import chen2017, wan2019
 from a2vlib.studies.chen2017 import representations
 from a2vlib.studies.wan2019 import cleaning, feature_study, ladder, volume
@@ -18,6 +19,10 @@ pytestmark = pytest.mark.filterwarnings("ignore::scipy.stats.ConstantInputWarnin
 
 def statuses(findings):
     return [f.status for f in findings]
+
+
+def bases(findings):
+    return [f.basis for f in findings]
 
 
 def test_status_strings():
@@ -79,6 +84,18 @@ def test_estimate_at_least():
         assert found.status == INCONCLUSIVE and "no usable spread bootstrap" in found.evidence
 
 
+def test_wilson_interval():
+    lo, hi = verdicts.wilson_interval(190, 200)
+    assert (lo, hi) == (pytest.approx(0.909408, abs=1e-6), pytest.approx(0.972945, abs=1e-6))
+    # it does not collapse at 0 or 1: all successes still leave room below, none leave room above
+    assert verdicts.wilson_interval(200, 200) == (pytest.approx(200 / 204), pytest.approx(1.0))
+    assert verdicts.wilson_interval(0, 200) == (pytest.approx(0.0, abs=1e-12), pytest.approx(4 / 204))
+    assert verdicts.wilson_interval(3, 3) == (pytest.approx(3 / 7), pytest.approx(1.0))
+    # k: one standard error, centred on 1/2
+    assert verdicts.wilson_interval(1, 2, k=1) == (pytest.approx(0.5 - math.sqrt(3) / 6),
+                                                    pytest.approx(0.5 + math.sqrt(3) / 6))
+
+
 def test_proportion_at_least():
     found = verdicts.proportion_at_least("", 190, 200, 0.8)
     assert found.status == HOLDS and found.evidence == "0.950 (190/200; Wilson interval 0.909-0.973 at 2 SE) against 0.800"
@@ -137,10 +154,14 @@ def test_ordering_unresolved_and_mixed():
     found = verdicts.ordering("", {k: [0.0, 1.0, 2.0] for k in paper}, paper)
     assert found.status == INCONCLUSIVE and "0 agree and 0 disagree beyond 2 SE, 3 unresolved" in found.evidence
     assert "rank correlation of the means nan" in found.evidence  # equal means: no rank correlation
-    # x < z and y < z agree, x < y disagrees: twice as many agree -> holds
+    # x < z and y < z agree, x < y disagrees: one pair contradicting the paper keeps it from holding, however many
+    # agree, and as fewer disagree than agree it is not refuted either -> inconclusive
     two = verdicts.ordering("", {"x": _spread(1.0), "y": _spread(0.0), "z": _spread(2.0)}, paper)
-    assert two.status == HOLDS and "2 agree and 1 disagree beyond 2 SE, 0 unresolved" in two.evidence
-    # one agrees, one disagrees: neither twice as many agreeing nor more disagreeing -> inconclusive
+    assert two.status == INCONCLUSIVE and "2 agree and 1 disagree beyond 2 SE, 0 unresolved" in two.evidence
+    # more disagree than agree, some agreeing -> does not hold
+    more = verdicts.ordering("", {"x": _spread(1.0), "y": _spread(2.0), "z": _spread(0.0)}, paper)
+    assert more.status == FAILS and "1 agree and 2 disagree beyond 2 SE, 0 unresolved" in more.evidence
+    # one agrees, one disagrees: a contradicted pair, but not more disagreeing than agreeing -> inconclusive
     one_each = verdicts.ordering("", {"x": _spread(1.0), "y": _spread(0.0), "z": _spread(2.0, width=1.0)}, paper)
     assert one_each.status == INCONCLUSIVE and "1 agree and 1 disagree beyond 2 SE, 1 unresolved" in one_each.evidence
     # one pair, reversed: more disagree than agree -> does not hold
@@ -154,6 +175,24 @@ def test_ordering_unresolved_and_mixed():
     assert verdicts.ordering("", {k: _spread(v) for k, v in paper.items()}, paper, k=1000).status == INCONCLUSIVE
 
 
+def test_ordering_needs_half_of_all_pairs_to_agree():
+    paper = {"x": 1.0, "y": 2.0, "z": 3.0}
+    # y is too noisy to separate from x (gap 1.0 < 2 SE = 1.15): 2 of 3 pairs agree, none disagrees -> holds
+    most = verdicts.ordering("", {"x": _spread(1.0), "y": _spread(1.5, width=1.0), "z": _spread(5.0)}, paper)
+    assert most.status == HOLDS and "2 agree and 0 disagree beyond 2 SE, 1 unresolved" in most.evidence
+    # y is unresolved against both: 1 of 3 pairs agrees, fewer than half, though none disagrees -> inconclusive
+    few = verdicts.ordering("", {"x": _spread(1.0), "y": _spread(2.0, width=1.0), "z": _spread(3.0)}, paper)
+    assert few.status == INCONCLUSIVE and "1 agree and 0 disagree beyond 2 SE, 2 unresolved" in few.evidence
+    # exactly half (1 of the 2 pairs the paper orders; x and y tied there) is enough
+    half = verdicts.ordering("", {"w": _spread(0.0), "x": _spread(1.0), "y": _spread(0.5, width=1.0)},
+                             {"w": 0.5, "x": 1.0, "y": 1.0})
+    assert half.status == HOLDS and "1 agree and 0 disagree beyond 2 SE, 1 unresolved" in half.evidence
+    # no pair at all (one item, or all tied in the paper): nothing agrees -> inconclusive
+    for ours, ranks in (({"x": _spread(1.0)}, paper), ({"x": _spread(1.0), "y": _spread(2.0)}, {"x": 1.0, "y": 1.0})):
+        none = verdicts.ordering("", ours, ranks)
+        assert none.status == INCONCLUSIVE and "0 agree and 0 disagree beyond 2 SE, 0 unresolved" in none.evidence
+
+
 def test_ordering_skips_missing_and_empty_items():
     paper = {"x": 1.0, "y": 2.0, "z": 3.0}
     ours = {"x": _spread(1.0), "y": _spread(2.0), "z": [NAN, NAN], "extra": _spread(9.0)}
@@ -162,12 +201,23 @@ def test_ordering_skips_missing_and_empty_items():
     assert "rank correlation of the means nan" in found.evidence  # fewer than three items: no rank correlation
 
 
+def test_basis_and_kit():
+    paper = Finding("a", HOLDS, "x")
+    assert paper.basis == "paper"  # a claim of the paper unless marked otherwise
+    mine = verdicts.kit(paper)
+    assert mine == Finding("a", HOLDS, "x", "kit") and mine.basis == "kit"
+    assert paper.basis == "paper"  # a copy: the finding itself is unchanged
+    assert verdicts.kit(mine) == mine
+
+
 def test_tables():
-    found = [Finding("a", HOLDS, "x"), Finding("b", FAILS, "y")]
+    found = [Finding("a", HOLDS, "x"), verdicts.kit(Finding("b", FAILS, "y"))]
     table = verdicts.findings_table(found)
-    assert list(table.columns) == ["claim", "verdict", "evidence"] and list(table.verdict) == [HOLDS, FAILS]
+    assert list(table.columns) == ["claim", "basis", "verdict", "evidence"]
+    assert list(table.verdict) == [HOLDS, FAILS] and list(table.basis) == ["paper", "kit"]
     assert verdicts.findings_markdown(found) == "- **holds**: a (x)\n- **does not hold**: b (y)"
-    assert found[0].as_row() == {"claim": "a", "verdict": "holds", "evidence": "x"}
+    assert found[0].as_row() == {"claim": "a", "basis": "paper", "verdict": "holds", "evidence": "x"}
+    assert found[1].as_row() == {"claim": "b", "basis": "kit", "verdict": "does not hold", "evidence": "y"}
 
 
 # ---- the studies' findings ------------------------------------------------------------------------------------------
@@ -185,76 +235,121 @@ def _comparison(ours_acc, sn_acc, m=500):
 def test_cleaning_findings():
     good = cleaning.findings(_quality(10000, 2200, 0.99, 0.9), _comparison(0.6, 0.9))
     assert statuses(good) == [HOLDS, HOLDS, HOLDS, HOLDS]
-    assert good[0].claim == "the discard share is within 5% of the paper's 78%"
-    assert good[1].evidence.startswith("0.990 (2178/2200")
+    assert bases(good) == ["kit"] * 4  # a calibration check and the kit's own targets, none a claim of the paper
+    assert good[0].claim == ("calibration: the discard share lands within 5% of the paper's 78% (the dataset's "
+                             "discrepant_share sets it; the paper's figure counts disagreeing pairs, ours also the "
+                             "'other' class)")
+    assert good[0].evidence == "0.780 ± 0.008 (2 SE) against 0.780 ± 0.050"
+    assert good[1].claim == "precision (kept pairs truly consistent) reaches 0.95"
+    assert good[1].evidence == "0.990 (2178/2200; Wilson interval 0.985-0.993 at 2 SE) against 0.950"
+    assert good[2].claim == "recall (consistent pairs kept) reaches 0.85"
     assert good[2].evidence.startswith("0.900 (2178/2420")  # consistent pairs = kept true ones / recall
-    assert "SoundNet-8" in good[3].claim and good[3].evidence.startswith("0.900 (450/500) vs 0.600 (300/500)")
+    assert good[3].claim == ("SoundNet-8 (published weights) labels SceneSynth's sounds better than the classifier "
+                             "trained on this domain")
+    assert good[3].evidence == "0.900 (450/500) vs 0.600 (300/500): difference +0.300, 2 SE = 0.051"
     bad = cleaning.findings(_quality(10000, 5000, 0.5, 0.5), _comparison(0.9, 0.6))
     assert statuses(bad) == [FAILS, FAILS, FAILS, FAILS]
     unsure = cleaning.findings(_quality(20, 4, 0.75, 0.75), _comparison(0.6, 0.62, m=50))
     assert statuses(unsure) == [INCONCLUSIVE] * 4
     # nothing kept: precision and recall are NaN, no measurement; no comparison (or not two rows): three findings
     empty = cleaning.findings(_quality(100, 0, NAN, NAN))
-    assert statuses(empty) == [FAILS, INCONCLUSIVE, INCONCLUSIVE]
+    assert statuses(empty) == [FAILS, INCONCLUSIVE, INCONCLUSIVE] and bases(empty) == ["kit"] * 3
+    assert empty[0].evidence == "1.000 ± 0.000 (2 SE) against 0.780 ± 0.050"
     assert [f.evidence for f in empty[1:]] == ["no measurement", "no measurement"]
     assert len(cleaning.findings(_quality(10000, 2200, 0.99, 0.9), _comparison(0.6, 0.9).iloc[:1])) == 3
     assert statuses(cleaning.findings(_quality(10000, 2200, 0.99, 0.9), precision_target=0.999,
                                       recall_target=0.5, discard_tolerance=0.01)) == [HOLDS, FAILS, HOLDS]
+    tight = cleaning.findings(_quality(10000, 2200, 0.99, 0.9), precision_target=0.999, recall_target=0.5,
+                              discard_tolerance=0.01)
+    assert tight[0].claim.startswith("calibration: the discard share lands within 1% of the paper's 78% (")
+    assert [f.claim for f in tight[1:]] == ["precision (kept pairs truly consistent) reaches 1.00",
+                                            "recall (consistent pairs kept) reaches 0.50"]
 
 
-RUNGS_ALL = ("a", "b", "c", "d", "d+", "e", "f", "g")
+RUNGS_ALL = ("b", "c", "d", "d+", "e", "f", "g")
+LADDER_CLAIMS = [
+    "our classifier scores order the rungs (b)-(g) as the paper's Inception Scores do",
+    "the full model (g) is above the cGAN (c) in classifier score",
+    "the full model (g) is above the cGAN (c) in scene-judge accuracy",
+    "the full model (g) is above the cGAN (c) in object-judge accuracy",
+    "(d) + Spectral Norm raises the classifier score over (c)",
+    "(e) + Hinge Loss raises the classifier score over (d+)",
+    "(f) + Projection Discriminator raises the classifier score over (e)",
+    "(g) + Auxiliary Classifier raises the classifier score over (f)",
+    "(g)'s images show their object: object-judge accuracy reaches 50%"]
+# the paper's claims (ordering, (g) above (c), each step), then the kit's targets for (g)'s objects
+LADDER_BASES = ["paper"] * 8 + ["kit"] * 2
 
-
-def _ladder_runs(base, width=0.01, object_g=0.8, object_a=0.9):
+def _ladder_runs(base, width=0.01, object_g=0.8):
     rows = []
     for rung in RUNGS_ALL:
         for seed, noise in enumerate((-width, 0.0, width)):
             value = base[rung] + noise
             rows.append({"rung": rung, "seed": seed, "score": value, "accuracy": value / 10,
-                         "object_accuracy": {"g": object_g, "a": object_a}.get(rung, 0.3) + noise,
+                         "object_accuracy": (object_g if rung == "g" else 0.3) + noise,
                          "diversity": 0.5, "z_diversity": 0.2, "fid": 10 - value})
     return pd.DataFrame(rows)
 
 
+def _upper(object_accuracy):
+    """Row (a), real images: as evaluation.upper_bound returns it, one figure without spread."""
+    return {"score": 8.0, "accuracy": 0.99, "object_accuracy": object_accuracy, "fid": 0.5}
+
+
+PAPER_ORDER = {"b": 1.0, "c": 2.0, "d": 3.0, "d+": 3.5, "e": 4.0, "f": 5.0, "g": 6.0}
+
+
 def test_ladder_findings_paper_order():
-    base = {"a": 8.0, "b": 1.0, "c": 2.0, "d": 3.0, "d+": 3.5, "e": 4.0, "f": 5.0, "g": 6.0}
-    found = ladder.findings(_ladder_runs(base))
-    assert statuses(found) == [HOLDS] * 10
-    assert [f.claim for f in found] == [
-        "our classifier scores order the rungs (b)-(g) as the paper's Inception Scores do",
-        "the full model (g) is above the cGAN (c) in classifier score",
-        "the full model (g) is above the cGAN (c) in scene-judge accuracy",
-        "the full model (g) is above the cGAN (c) in object-judge accuracy",
-        "(d) + Spectral Norm raises the classifier score over (c)",
-        "(e) + Hinge Loss raises the classifier score over (d+)",
-        "(f) + Projection Discriminator raises the classifier score over (e)",
-        "(g) + Auxiliary Classifier raises the classifier score over (f)",
-        "(g)'s images show their object: object-judge accuracy reaches 50%",
-        "(g)'s object-judge accuracy reaches half of real images'"]
-    assert "15 agree and 0 disagree" in found[0].evidence  # the six paper rungs (b)-(g): 15 pairs; (a), (d+) left out
+    found = ladder.findings(_ladder_runs(PAPER_ORDER), _upper(0.9))
+    assert statuses(found) == [HOLDS] * 10 and bases(found) == LADDER_BASES
+    assert [f.claim for f in found] == [*LADDER_CLAIMS, "(g)'s object-judge accuracy reaches half of real images' (0.90)"]
+    assert "15 agree and 0 disagree" in found[0].evidence  # the six paper rungs (b)-(g): 15 pairs; (d+) left out
+    assert found[-2].evidence == "0.800 ± 0.0115 (2 SE, n = 3) against 0.500"
+    assert found[-1].evidence == "0.800 ± 0.0115 (2 SE, n = 3) against 0.450"  # half of row (a)'s 0.9
 
 
 def test_ladder_findings_reversed():
-    base = {"a": 8.0, "b": 6.0, "c": 5.0, "d": 4.0, "d+": 3.5, "e": 3.0, "f": 2.0, "g": 1.0}
-    found = ladder.findings(_ladder_runs(base, object_g=0.1, object_a=0.9))
-    assert statuses(found) == [FAILS] * 10
+    base = {"b": 6.0, "c": 5.0, "d": 4.0, "d+": 3.5, "e": 3.0, "f": 2.0, "g": 1.0}
+    found = ladder.findings(_ladder_runs(base, object_g=0.1), _upper(0.9))
+    assert statuses(found) == [FAILS] * 10 and bases(found) == LADDER_BASES
     assert "0 agree and 15 disagree" in found[0].evidence
 
 
 def test_ladder_findings_noise():
-    base = dict.fromkeys(RUNGS_ALL, 3.0)
-    found = ladder.findings(_ladder_runs(base, width=1.0, object_g=0.5, object_a=1.0))
+    found = ladder.findings(_ladder_runs(dict.fromkeys(RUNGS_ALL, 3.0), width=1.0, object_g=0.5), _upper(1.0))
     assert statuses(found) == [INCONCLUSIVE] * 10
     assert "0 agree and 0 disagree beyond 2 SE, 15 unresolved" in found[0].evidence
+    assert found[-1].claim == "(g)'s object-judge accuracy reaches half of real images' (1.00)"
 
 
-def test_ladder_findings_partial_runs():
-    base = {"a": 8.0, "b": 1.0, "c": 2.0, "d": 3.0, "d+": 3.5, "e": 4.0, "f": 5.0, "g": 6.0}
-    runs = _ladder_runs(base)
-    only_g = ladder.findings(runs[runs.rung == "g"], object_target=0.9)
-    assert statuses(only_g) == [INCONCLUSIVE, FAILS]  # no pairs to order; 0.8 short of 0.9
-    no_real = ladder.findings(runs[runs.rung.isin(["c", "d", "g"])])
-    assert len(no_real) == 1 + 3 + 1 + 1  # ordering, (g) vs (c) x3, (d) over (c), object target
+def test_ladder_findings_without_upper():
+    # no row (a): no finding against real images; a rung "a" among the runs does not stand in for it
+    runs = _ladder_runs(PAPER_ORDER)
+    real = runs[runs.rung == "g"].assign(rung="a", object_accuracy=0.9)
+    for found in (ladder.findings(runs), ladder.findings(pd.concat([runs, real]))):
+        assert [f.claim for f in found] == LADDER_CLAIMS and statuses(found) == [HOLDS] * 9
+        assert "15 agree and 0 disagree" in found[0].evidence  # (a) is never one of the ordered rungs
+
+
+def test_ladder_findings_only_g():
+    # the object target is the third positional argument, after upper
+    runs = _ladder_runs(PAPER_ORDER)
+    only_g = ladder.findings(runs[runs.rung == "g"], _upper(0.9), 0.9)
+    assert statuses(only_g) == [INCONCLUSIVE, FAILS, HOLDS]  # no pairs to order; 0.8 short of 0.9; above 0.45
+    assert [f.claim for f in only_g[1:]] == ["(g)'s images show their object: object-judge accuracy reaches 90%",
+                                             "(g)'s object-judge accuracy reaches half of real images' (0.90)"]
+    assert bases(only_g) == ["paper", "kit", "kit"]
+    assert len(ladder.findings(runs[runs.rung.isin(["c", "d", "g"])], _upper(0.9))) == 1 + 3 + 1 + 2
+
+
+def test_ladder_findings_without_g():
+    # without (g) there is neither (g) vs (c) nor an object target, whether or not row (a) is given
+    runs = _ladder_runs(PAPER_ORDER)
+    for upper in (None, _upper(0.9)):
+        found = ladder.findings(runs[runs.rung.isin(["c", "d"])], upper)
+        assert [f.claim for f in found] == [LADDER_CLAIMS[0], "(d) + Spectral Norm raises the classifier score over (c)"]
+        assert statuses(found) == [HOLDS, HOLDS] and bases(found) == ["paper", "paper"]
+        assert "1 agree and 0 disagree beyond 2 SE, 0 unresolved" in found[0].evidence
 
 
 def _feature_runs(scores, width=0.01):
@@ -263,20 +358,30 @@ def _feature_runs(scores, width=0.01):
 
 
 def test_feature_study_findings():
+    # the paper's claims are SoundNet best and MFCC worst: the best against each other, each middle one against the
+    # worst; no ordering of all four (the paper does not separate Spectrogram from Fbank)
     paper = {f: q.value for f, q in wan2019.TABLE2.items()}
     found = feature_study.findings(_feature_runs(paper))
-    assert statuses(found) == [HOLDS] * 6
-    assert [f.claim for f in found[1:]] == [
-        "SoundNet conditions better than Spectrogram", "SoundNet conditions better than fbank",
-        "SoundNet conditions better than MFCC", "Spectrogram conditions better than MFCC",
-        "fbank conditions better than MFCC"]
+    assert statuses(found) == [HOLDS] * 5 and bases(found) == ["paper"] * 5
+    assert [f.claim for f in found] == [
+        "SoundNet conditions better than Spectrogram", "SoundNet conditions better than Fbank",
+        "SoundNet conditions better than MFCCs", "Spectrogram conditions better than MFCCs",
+        "Fbank conditions better than MFCCs"]
+    assert found[0].evidence == "2.700 vs 2.160: difference +0.54, 2 standard errors = 0.0163 (n = 3, 3)"
     reversed_ = feature_study.findings(_feature_runs({f: -v for f, v in paper.items()}))
-    assert statuses(reversed_) == [FAILS] * 6
+    assert statuses(reversed_) == [FAILS] * 5
     noise = feature_study.findings(_feature_runs(dict.fromkeys(paper, 2.0), width=1.0))
-    assert statuses(noise) == [INCONCLUSIVE] * 6
-    # a subset of the features: the best and worst of those present
-    two = feature_study.findings(_feature_runs({"fbank": 2.0, "mfcc": 1.0}))
-    assert [f.claim for f in two[1:]] == ["fbank conditions better than MFCC"] and statuses(two) == [HOLDS, HOLDS]
+    assert statuses(noise) == [INCONCLUSIVE] * 5
+    # a subset of the features: the best and worst of those present; features the paper lacks are left out
+    two = feature_study.findings(_feature_runs({"fbank": 2.0, "mfcc": 1.0, "chroma": 9.0}))
+    assert [f.claim for f in two] == ["Fbank conditions better than MFCCs"] and statuses(two) == [HOLDS]
+    assert feature_study.findings(_feature_runs({"soundnet": 2.0})) == []  # one feature: nothing to compare
+
+
+def test_feature_study_findings_need_a_paper_feature():
+    with pytest.raises(ParamsError, match=r"no feature of the paper's Table 2 in these runs \(chroma, zcr\); "
+                                          r"known: spectrogram, fbank, mfcc, soundnet"):
+        feature_study.findings(_feature_runs({"chroma": 2.0, "zcr": 1.0}))
 
 
 def _repr_runs(acc, layers=(3, 4), width=0.01, deeper=0.05):
@@ -323,11 +428,18 @@ def test_volume_findings():
     grows = _effect(lambda g, k: 0.02 * g + 0.001 * k, within=lambda g: g <= 2.0)
     found = volume.findings(grows, rho_truth=0.95)
     assert statuses(found) == [HOLDS, HOLDS, HOLDS, FAILS]  # beyond the range (3x) every object is out of range
-    assert "bootstrap over 6 sounds" in found[0].evidence
-    assert "size range (0.010-0.100) at least 80%" in found[1].claim
-    assert found[1].evidence.startswith("1.000 (18/18")
+    # the paper's claim (the object grows with the gain), then the kit's checks
+    assert bases(found) == ["paper", "kit", "kit", "kit"]
+    assert [f.claim for f in found] == [
+        "the generated object grows with the gain (Spearman, trained range) by at least 0.6",
+        "generated objects lie within the real pictures' size range (0.010-0.100) at least 80% of the time "
+        "(trained range)",
+        "in the data itself, object size follows loudness (Spearman >= 0.9)",
+        "beyond the trained range (extrapolation), objects stay within the real size range at least half of the time"]
+    assert found[0].evidence == "0.944 ± 0.008 (2 SE, bootstrap over 6 sounds) against 0.600"
+    assert found[1].evidence == "1.000 (18/18; Wilson interval 0.818-1.000 at 2 SE) against 0.800"
     assert found[2].evidence == "0.950 against 0.900 (one run, no spread over seeds)"
-    assert found[3].evidence.startswith("0.000 (0/6")
+    assert found[3].evidence == "0.000 (0/6; Wilson interval 0.000-0.400 at 2 SE) against 0.500"
     shrinks = _effect(lambda g, k: 0.1 - 0.02 * g + 0.001 * k, within=lambda g: g > 2.0)
     assert statuses(volume.findings(shrinks, rho_truth=0.5)) == [FAILS, FAILS, FAILS, HOLDS]
     # two sounds: no bootstrap spread; a share of 3 in 6 against 80 %; nothing beyond the trained range
@@ -335,5 +447,5 @@ def test_volume_findings():
     noise = _effect(lambda g, k: float(rng.uniform(0.01, 0.1)), gains=(0.5, 1.0, 2.0), n_sounds=2,
                     within=lambda g: g != 1.0)
     found = volume.findings(noise, rho_truth=NAN)
-    assert statuses(found) == [INCONCLUSIVE, INCONCLUSIVE, INCONCLUSIVE]
+    assert statuses(found) == [INCONCLUSIVE, INCONCLUSIVE, INCONCLUSIVE] and bases(found) == ["paper", "kit", "kit"]
     assert "no usable spread" in found[0].evidence and found[2].evidence == "no measurement"

@@ -60,6 +60,17 @@ def test_feature_scaler():
     assert np.all(s.transform(x)[:, 1] == 0)
 
 
+def test_feature_names_are_table2s():
+    from a2vlib.studies.wan2019 import data as data_module, feature_study
+
+    assert data_module.FEATURE_NAMES == wan2019.TABLE2_FEATURES == {
+        "spectrogram": "Spectrogram", "fbank": "Fbank", "mfcc": "MFCCs", "soundnet": "SoundNet"}
+    runs = pd.DataFrame([{"feature": f, "feature_dim": DIMS[f], "seed": s, "score": 2.0 + s, "accuracy": 0.5,
+                          "object_accuracy": 0.4, "fid": 3.0} for f in ("mfcc", "fbank") for s in (0, 1)])
+    summary = feature_study.feature_summary(runs)
+    assert list(summary.index) == ["MFCCs", "Fbank"] and summary.loc["Fbank", "paper_IS"] == 2.12
+
+
 # ---- a tiny SceneData and a stand-in generator --------------------------------------------------------------------
 
 class SizeFromCondition(torch.nn.Module):
@@ -115,6 +126,23 @@ def test_scene_data_helpers():
     assert sorted(np.bincount(idx)) == [2] * 6  # every real picture used equally often
 
 
+def test_spread_indices():
+    labels = ["dog", "plane", "dog", "plane", "dog", "plane"]
+    # no more than there are: distinct items, the first n of a seeded permutation
+    for n in (0, 1, 4, 6):
+        idx = spread_indices(labels, n, seed=3)
+        assert len(idx) == len(set(idx.tolist())) == n
+        assert np.array_equal(idx, np.random.default_rng(3).permutation(6)[:n])
+    assert sorted(spread_indices(labels, 6, seed=0).tolist()) == list(range(6))  # all of them, once each
+    # more than there are: every item about equally often (13 of 6: one item thrice, the others twice)
+    assert sorted(np.bincount(spread_indices(labels, 13, seed=0), minlength=6)) == [2, 2, 2, 2, 2, 3]
+    assert np.array_equal(spread_indices(labels, 13, seed=0),
+                          np.random.default_rng(0).permutation(np.arange(13) % 6))
+    # seeded: the same seed gives the same order, another seed another
+    assert np.array_equal(spread_indices(labels, 4, seed=1), spread_indices(labels, 4, seed=1))
+    assert not np.array_equal(spread_indices(labels, 6, seed=1), spread_indices(labels, 6, seed=2))
+
+
 # ---- evaluation -------------------------------------------------------------------------------------------------
 
 def test_class_balanced_indices_spread_groups_over_classes():
@@ -167,6 +195,13 @@ def test_upper_bound_scores_real_images_as_a_rung(monkeypatch):
         assert 1.0 <= figures["score"] <= 2.0 + 1e-6 and 0.0 <= figures["accuracy"] <= 1.0
         assert math.isfinite(figures["fid"])
     assert rung["z_groups_per_class"] == {"dog": 1, "plane": 1}
+    # row (a) says how many different real pictures it scored, out of how many there are: 12 drawn from 6 repeat
+    assert (upper["n_distinct"], upper["n_real"]) == (6, 6)
+    assert "n_distinct" not in rung and "n_real" not in rung
+    few = evaluation.upper_bound(data, judges_, n_images=4, splits=2, seed=1, min_per_split=1)
+    assert (few["n_images"], few["n_distinct"], few["n_real"]) == (4, 4, 6)  # no more than there are: all distinct
+    drawn = seen["calls"][-1]["images"]
+    assert np.array_equal(drawn, pool[spread_indices(pool_labels, 4, seed=1)])
 
 
 # ---- the ladder's summary and config table ------------------------------------------------------------------------
@@ -216,6 +251,10 @@ def test_public_code_table_lists_every_deviation():
     assert table.loc["score_on_few_images", "applied as"] == "n_images=25, splits=10"
     assert table.loc["keyword_cleaning", "applied as"].startswith("not applied: ")
     assert table.loc["keyword_cleaning", "rungs"] == "-"
+    assert table.loc["wgan_text_to_image_schedule", "rungs"] == "b"
+    assert table.loc["wgan_text_to_image_schedule", "applied as"] == (
+        "d_steps=1, g_steps=5, lr_g=0.0002, lr_d=0.0002, betas=(0.5, 0.999)")
+    assert "wgan_gp_weight_20" not in table.index and not table["applied as"].str.contains("gp_weight").any()
 
 
 # ---- the volume study -----------------------------------------------------------------------------------------
@@ -287,6 +326,38 @@ def test_effect_metrics_and_table():
     assert wide.loc[3, "x2"] == 0.05
 
 
+def test_truth_spearman_reads_clean_reference_pictures(tmp_path, monkeypatch):
+    from a2vlib.data.image_io import write_image
+
+    def square(side):
+        img = np.full((64, 64, 3), 200, np.uint8)
+        img[8:8 + side, 8:8 + side] = 0
+        return img
+
+    # four clean reference pictures, the object growing with loudness; and three rows that must be left out, each
+    # of which would break the relation: another split, a discrepant pair, a class outside SceneSynth-9's
+    rows = [("reference", True, "dog", 0.2, 8), ("reference", True, "plane", 0.4, 12),
+            ("reference", 1, "piano", 0.6, 16), ("reference", True, "dog", 0.8, 20),
+            ("train", True, "dog", 0.9, 4), ("reference", False, "dog", 1.0, 4), ("reference", True, "other", 0.1, 30)]
+    for k, (*_, side) in enumerate(rows):
+        write_image(tmp_path / f"img{k}.png", square(side))
+    manifest = pd.DataFrame([{"split": split, "is_consistent": ok, "sound_class": cls, "loudness": loud,
+                              "image_path": f"img{k}.png"} for k, (split, ok, cls, loud, _) in enumerate(rows)])
+    sizes = []
+    real_load = volume.scenes.load_images
+
+    def spy(root, rows_, size=None):
+        sizes.append((size, len(rows_)))
+        return real_load(root, rows_, size=size)
+
+    monkeypatch.setattr(volume.scenes, "load_images", spy)
+    assert volume.truth_spearman(manifest, tmp_path) == pytest.approx(1.0)
+    assert volume.truth_spearman(manifest, tmp_path, image_size=16) == pytest.approx(1.0)
+    assert sizes == [(32, 4), (16, 4)]  # measured at the study's image size (32 unless told), clean rows only
+    shrinking = manifest.assign(loudness=[0.8, 0.6, 0.4, 0.2, 0.9, 1.0, 0.1])  # the kept four reversed
+    assert volume.truth_spearman(shrinking, tmp_path) == pytest.approx(-1.0)
+
+
 def test_explorer_callback():
     data, model = _data(), _model()
     quiet, loud = volume.explorer_view(model, data, 0, 0.5), volume.explorer_view(model, data, 0, 3.0)
@@ -316,4 +387,4 @@ def test_pick_sounds_and_gains():
     with pytest.raises(ParamsError, match="no test sounds"):
         volume.pick_sounds(data, classes=["piano"])
     assert volume.continuous_gains(6) == [0.5, 1.0, 1.5, 2.0, 2.5, 3.0]
-    assert volume.PAPER_GAINS == (0.5, 1.0, 2.0, 3.0)
+    assert volume.KIT_GAINS == (0.5, 1.0, 2.0, 3.0)

@@ -167,9 +167,11 @@ class S2IDiscriminator(nn.Module):
 class S2IConfig:
     """Everything that defines one S2I model and its training; the defaults are the paper's full model (g).
 
-    Sizes follow the paper (64x64, width 64, 10-d z: "266 = 256-d SoundNet feature + 10-d z"), the schedule its
-    text (G five times per D update, Adam 2e-4, 300 epochs) and the public code where the paper is silent (beta1 0.5,
-    batch 32). The losses are eq. 1-2 as written: no mismatched-pair term (``mismatched_term`` adds Reed et al.'s
+    The paper gives 64x64 images, a 10-d z (its G input is 266-d: the 256-d SoundNet feature and z), four
+    (de)convolution layers, G five times per D update, Adam 2e-4 and 300 epochs; beta1 0.5 and batch 32 come from
+    its public code, and width 64 is the kit's choice (the paper gives none). Two departures, stated: G halves its
+    channels at each up-sampling layer (DCGAN's shape; the paper says "ascending number of kernels" without
+    numbers), and the condition enters G as it is, without Reed et al.'s compression to 128 values. The losses are eq. 1-2 as written: no mismatched-pair term (``mismatched_term`` adds Reed et al.'s
     GAN-CLS term, as the public code's non-hinge rungs do).
     """
 

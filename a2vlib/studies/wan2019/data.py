@@ -19,9 +19,10 @@ from a2vlib.core.errors import DataError, ParamsError
 from a2vlib.data import catalog
 from a2vlib.data import scenesynth as scenes
 from a2vlib.features.conditioning import FEATURES, SUMMARIES, sound_vectors
+from a2vlib.papers import wan2019
 from a2vlib.studies.wan2019.cleaning import clean_dataset
 
-FEATURE_NAMES = {"spectrogram": "Spectrogram", "fbank": "fbank", "mfcc": "MFCC", "soundnet": "SoundNet"}
+FEATURE_NAMES = wan2019.TABLE2_FEATURES  # as the paper's Table 2 prints them
 
 
 @dataclass
@@ -84,9 +85,13 @@ class SceneData:
 
 
 def spread_indices(labels: Sequence[str], n: int, seed: int = 0) -> np.ndarray:
-    """``n`` indices into ``labels``, cycling through all of them (each used about equally), in a seeded random
-    order: a score's splits are contiguous blocks and must each be a sample of all classes, not of one."""
-    return np.random.default_rng(seed).permutation(np.arange(n) % len(labels))
+    """``n`` indices into ``labels`` in a seeded random order (a score's splits are contiguous blocks and must each
+    be a sample of all classes, not of one): distinct items when there are ``n`` of them, else every item about
+    equally often."""
+    rng = np.random.default_rng(seed)
+    if n <= len(labels):
+        return rng.permutation(len(labels))[:n]
+    return rng.permutation(np.arange(n) % len(labels))
 
 
 def scene_data(params: Mapping[str, Any], feature: str = "soundnet", image_size: int = 32, summary: str = "mean",

@@ -77,11 +77,13 @@ def evaluate(model: TrainedS2I, data: SceneData, judges_: Judges, n_images: int 
 def upper_bound(data: SceneData, judges_: Judges, n_images: int = 500, splits: int = 10, seed: int = 0,
                 fid_backbone: str = "classifier", min_per_split: int = DEFAULT_MIN_PER_SPLIT) -> dict[str, Any]:
     """Row (a) of Table 4: the paper scores all real training and test images. Here ``n_images`` real pictures drawn
-    from the cleaned training and test pairs (cycling, in a seeded order) are scored by :func:`score_images` exactly
-    as each rung's ``n_images`` generated ones are."""
+    from the cleaned training and test pairs (distinct ones when there are that many, in a seeded order) are scored
+    by :func:`score_images` exactly as each rung's ``n_images`` generated ones are; ``n_distinct`` says how many
+    different pictures that was."""
     images, labels = data.real_images()
     idx = spread_indices(labels, n_images, seed)
-    return score_images(images[idx], [labels[i] for i in idx], data, judges_, splits, min_per_split, fid_backbone)
+    figures = score_images(images[idx], [labels[i] for i in idx], data, judges_, splits, min_per_split, fid_backbone)
+    return {**figures, "n_distinct": len(set(idx.tolist())), "n_real": len(labels)}
 
 
 def train_and_evaluate(data: SceneData, judges_: Judges, config, seeds: Sequence[int],
@@ -89,7 +91,7 @@ def train_and_evaluate(data: SceneData, judges_: Judges, config, seeds: Sequence
     """One row per seed: the evaluation figures plus training time."""
     rows = []
     for seed in seeds:
-        model = train_s2i(data, config, seed, device, judges_=judges_)
+        model = train_s2i(data, config, seed, device)
         figures = evaluate(model, data, judges_, seed=seed, **eval_kw)
         rows.append({"seed": seed, **{k: v for k, v in figures.items() if not isinstance(v, (dict, str))},
                      "train_s": sum(h.get("time_s", 0.0) for h in model.history)})

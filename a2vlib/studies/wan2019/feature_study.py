@@ -49,14 +49,16 @@ def feature_summary(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def findings(runs: pd.DataFrame) -> list[verdicts.Finding]:
-    """The paper's claims about Table 2, judged on our classifier scores and their spread over seeds: the
-    ordering of the four features, SoundNet best, MFCC worst."""
+    """The paper's claims about Table 2, judged on our classifier scores and their spread over seeds: SoundNet
+    conditions best, MFCC worst."""
     by = {f: g.score for f, g in runs.groupby("feature")}
     paper = {f: q.value for f, q in wan2019.TABLE2.items() if f in by}
     if not paper:
         raise ParamsError(f"no feature of the paper's Table 2 in these runs ({', '.join(by)}); "
                           f"known: {', '.join(wan2019.TABLE2)}")
-    out = [verdicts.ordering("our scores order the features as the paper's Table 2 does", by, paper)]
+    # the paper's claims are SoundNet best and MFCC worst, with spectrogram and fbank between (2.16 vs 2.12, which it
+    # does not separate); so the pairs tested are the best against each and each against the worst
+    out: list[verdicts.Finding] = []
     best, worst = max(paper, key=paper.get), min(paper, key=paper.get)
     for other in paper:
         if other != best:

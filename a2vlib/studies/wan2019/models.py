@@ -80,14 +80,15 @@ MONITOR_POINTS = 15  # budget-curve points per training
 
 
 def train_s2i(data: SceneData, config: S2IConfig, seed: int = 0, device: str | torch.device = "cpu",
-              resume: bool = True, judges_: Judges | None = None) -> TrainedS2I:
+              resume: bool = True, monitor: Judges | None = None) -> TrainedS2I:
     """Train (or load from the cache) an S2I GAN on ``data`` with ``config``; checkpoints are written atomically
-    under ``.cache/s2i/<hash>`` and an interrupted training resumes where it stopped. With ``judges_``, the
-    judges' accuracy on generated test images is recorded in the history about :data:`MONITOR_POINTS` times (this
-    does not change the training: callbacks run with the random state saved)."""
-    callbacks = [monitor_callback(data, judges_, max(1, config.epochs // MONITOR_POINTS), seed=seed)] if judges_ else []
+    under ``.cache/s2i/<hash>`` and an interrupted training resumes where it stopped. With ``monitor`` judges,
+    their accuracy on generated test images is recorded in the history about :data:`MONITOR_POINTS` times (the
+    budget curve; the weights are the same, callbacks run with the random state saved, but the cache key names the
+    judges, so that a history is never read as another judge's)."""
+    callbacks = [monitor_callback(data, monitor, max(1, config.epochs // MONITOR_POINTS), seed=seed)] if monitor else []
     # the judges' identity is part of the key when they record the budget curve in the history
-    key = {"data": data.key, "config": config.to_dict(), "seed": seed, "monitor": judges_.key if judges_ else None}
+    key = {"data": data.key, "config": config.to_dict(), "seed": seed, "monitor": monitor.key if monitor else None}
     folder = cache_folder("s2i", key)
     folder.mkdir(parents=True, exist_ok=True)
     found = resume and (folder / CHECKPOINT_NAME).exists()

@@ -118,8 +118,14 @@ def start_run(name: str, namespace: dict[str, Any], device: Any = None) -> Run:
     record holds what papermill injected). ``output_dir`` (a parameter of every notebook; the runner sets it)
     defaults to ``reports/interactive/<name>``.
     """
+    import pandas as pd
+
     from a2vlib.params import notebook_defaults, notebook_path
 
+    # a report shows whole tables: no cell text cut to "...", no columns hidden
+    pd.set_option("display.max_colwidth", 400)
+    pd.set_option("display.max_columns", 60)
+    pd.set_option("display.width", 250)
     params = {k: namespace[k] for k in notebook_defaults(notebook_path(name)) if k in namespace}
     output_dir = params.get("output_dir") or ""
     folder = resolve_path(output_dir) if output_dir else repo_root() / "reports" / "interactive" / name

@@ -66,14 +66,17 @@ def difference(claim: str, a: Sequence[float], b: Sequence[float], k: float = K_
 
 
 def at_least(claim: str, values: Sequence[float], threshold: float, k: float = K_SE,
-             fmt: str = "{:.3f}") -> Finding:
+             fmt: str = "{:.3f}", exact: bool = False) -> Finding:
     """``claim`` says the mean of ``values`` reaches ``threshold``: holds when mean - k SE >= threshold, does not
-    hold when mean + k SE < threshold, else inconclusive. A single value is judged without spread only when the
-    measurement itself carries none (e.g. a count over many images): pass it as one value and read the text."""
+    hold when mean + k SE < threshold, else inconclusive. A single value has no spread, so it is inconclusive unless
+    ``exact`` says the measurement carries no seed-to-seed spread at all (a property of fixed data, say)."""
     m, se, n = mean_se(values)
     if n == 0:
         return Finding(claim, INCONCLUSIVE, "no measurement")
     if n < 2:
+        if not exact:
+            return Finding(claim, INCONCLUSIVE, f"{fmt.format(m)} against {fmt.format(threshold)} from one run: no "
+                                                "spread over seeds to judge it")
         status = HOLDS if m >= threshold else FAILS
         return Finding(claim, status, f"{fmt.format(m)} against {fmt.format(threshold)} (one run, no spread over "
                                       "seeds)")

@@ -65,7 +65,11 @@ def test_at_least():
     assert held.status == HOLDS and held.evidence == "0.500 ± 0 (2 SE, n = 2) against 0.500"
     # a single value is judged without spread, and says so
     one = verdicts.at_least("", [0.5], 0.5)
-    assert one.status == HOLDS and one.evidence == "0.500 against 0.500 (one run, no spread over seeds)"
+    assert one.status == INCONCLUSIVE and one.evidence == ("0.500 against 0.500 from one run: no spread over seeds "
+                                                           "to judge it")
+    exact = verdicts.at_least("", [0.5], 0.5, exact=True)
+    assert exact.status == HOLDS and exact.evidence == "0.500 against 0.500 (one run, no spread over seeds)"
+    assert verdicts.at_least("", [0.4], 0.5, exact=True).status == FAILS
     assert verdicts.at_least("", [0.49, NAN], 0.5).status == FAILS
     assert verdicts.at_least("", [], 0.5) == Finding("", INCONCLUSIVE, "no measurement")
     assert verdicts.at_least("", [NAN, NAN], 0.5).status == INCONCLUSIVE

@@ -166,7 +166,7 @@ def findings(effect: pd.DataFrame, rho_truth: float, rho_target: float = 0.6, sh
                                         f"{share_target:.0%} of the time (trained range)", n_in, len(inside),
                                         share_target)),
            verdicts.kit(verdicts.at_least("in the data itself, object size follows loudness (Spearman >= 0.9)",
-                                          [rho_truth], 0.9))]
+                                          [rho_truth], 0.9, exact=True))]
     beyond = effect[~effect.in_trained_range]
     if len(beyond):
         out.append(verdicts.kit(verdicts.proportion_at_least(

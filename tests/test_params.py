@@ -251,3 +251,15 @@ def test_volume_study_loads_the_budget_curve_model(profile):
         f"{profile}: 05 epochs={p05['epochs']} but 04 budget_epochs={p04['budget_epochs']}")
     shared = set(p04) & set(p05) - {"output_dir", "epochs"}
     assert {k: p04[k] for k in shared} == {k: p05[k] for k in shared}
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_every_notebook_of_a_profile_uses_one_dataset(profile):
+    """01 cleans what 02-05 train on: every notebook's parameters define the same SceneSynth-9 (a model's image
+    size, say, must not leak into the dataset's definition)."""
+    import json
+
+    from a2vlib.data import catalog
+
+    keys = {json.dumps(catalog.dataset_key(load_params(nb, profile)), sort_keys=True) for nb in list_notebooks()}
+    assert len(keys) == 1, keys

@@ -1,7 +1,6 @@
 """Where the notebooks get their data: cached, parameter-keyed datasets and small selections for showing them."""
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -14,10 +13,16 @@ from a2vlib.core.cache import cache_folder
 from a2vlib.core.paths import resolve_path
 
 
+# The notebook parameters that define the dataset (params/<profile>/scenesynth.yaml). Not every field of
+# SceneSynthConfig: a notebook's ``image_size`` is the size its models work at (pictures are resized on loading),
+# never the size the dataset is rendered at; were it passed on, 02-05 would render and clean a dataset of their own.
+DATASET_PARAMS = ("seed", "n_reference", "n_train", "n_test", "proportions", "discrepant_share", "seconds")
+
+
 def scenes_config(params: Mapping[str, Any]) -> scenes.SceneSynthConfig:
-    """A SceneSynth-9 configuration from the parameters that name its fields (others are ignored)."""
-    fields = {f.name for f in dataclasses.fields(scenes.SceneSynthConfig)}
-    return scenes.SceneSynthConfig(**{k: v for k, v in params.items() if k in fields})
+    """The SceneSynth-9 configuration that the dataset parameters (:data:`DATASET_PARAMS`) define; other
+    parameters are ignored."""
+    return scenes.SceneSynthConfig(**{k: params[k] for k in DATASET_PARAMS if k in params})
 
 
 def dataset_key(params: Mapping[str, Any]) -> dict[str, Any]:

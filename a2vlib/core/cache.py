@@ -14,7 +14,7 @@ from a2vlib.core.atomic import atomic_path
 from a2vlib.core.paths import cache_dir
 
 # Version of what the kit's generators and feature extractors write. Part of every cache key.
-DATA_VERSION = 2
+DATA_VERSION = 3
 
 
 def params_hash(params: Any, length: int = 12) -> str:

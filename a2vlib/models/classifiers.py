@@ -93,7 +93,8 @@ class TrainedClassifier:
 def train_classifier(model: nn.Module, x: torch.Tensor, labels: Sequence[str], classes: Sequence[str],
                      epochs: int = 10, batch_size: int = 32, lr: float = 2e-3, seed: int = 0,
                      device: torch.device | str = "cpu", augment=None) -> TrainedClassifier:
-    """Plain supervised training with Adam and cross-entropy; deterministic for a seed on CPU."""
+    """Plain supervised training with Adam and cross-entropy; deterministic for a seed on CPU: the model's weights
+    are initialised afresh from ``seed`` here, whatever the random state was when the caller built it."""
     classes = list(classes)
     unknown = sorted(set(labels) - set(classes))
     if unknown:
@@ -101,6 +102,9 @@ def train_classifier(model: nn.Module, x: torch.Tensor, labels: Sequence[str], c
     if len(x) == 0:
         raise DataError("no training examples for the classifier; check the dataset's reference split")
     seed_everything(seed)
+    for module in model.modules():  # a model built before the seed was set must not carry that state in
+        if hasattr(module, "reset_parameters"):
+            module.reset_parameters()
     y = torch.tensor([classes.index(lbl) for lbl in labels])
     model = model.to(device)
     opt = torch.optim.Adam(model.parameters(), lr=lr)

@@ -126,13 +126,6 @@ def _fmt(v: Any) -> str:
     return f"{v:.3g}" if isinstance(v, (float, np.floating)) else str(v)
 
 
-def verdict(text: str):
-    """A sentence of the report computed from the run (shown as Markdown)."""
-    from IPython.display import Markdown
-
-    return Markdown(text)
-
-
 _VERDICT_COLOURS = {"holds": "#d4edda", "does not hold": "#f8d7da", "inconclusive": "#fff3cd"}
 
 

@@ -61,6 +61,12 @@ def _cmd_classify_audio(args: argparse.Namespace) -> int:
     missing = [f for f in args.files if not Path(f).exists()]
     if missing:
         raise DataError(f"audio file(s) not found: {', '.join(missing)}; check the path(s)")
+    if args.model:  # a sound classifier trained in the kit (notebook 03 saves one)
+        from a2vlib.models.sound_classifier import classify_recordings
+
+        for path, label, score, chunks in classify_recordings(args.files, args.model):
+            print(f"{path}\t{label}\t{score:.4f}\t{chunks} chunks")
+        return 0
     for path, label, score in classify_files(args.files, classes=args.classes, device=device):
         print(f"{path}\t{label}\t{score:.4f}")
     return 0
@@ -150,8 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--params-file", default=None)
     p.set_defaults(func=_cmd_params)
 
-    p = sub.add_parser("classify-audio", help="label audio files with SoundNet-8; prints file<TAB>class<TAB>score")
+    p = sub.add_parser("classify-audio", help="label audio files with SoundNet-8, or with a saved kit classifier "
+                       "(--model); prints file<TAB>class<TAB>score")
     p.add_argument("files", nargs="+", help="WAV, MP3, OGG or FLAC files")
+    p.add_argument("--model", default=None, help="a saved sound classifier, e.g. "
+                   "reports/lab/03_s2i_instruments/sound_classifier.pt (13 instruments, Chen et al.)")
     p.add_argument("--classes", default="scenes9", help="label set (default: scenes9, Wan et al.'s nine classes)")
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     p.set_defaults(func=_cmd_classify_audio)

@@ -110,15 +110,27 @@ def pair_gallery(items: Sequence[Mapping[str, Any]], sr: int, columns: Sequence[
 
     Images and sounds are embedded as data URIs, so the exported report plays them offline.
     """
+    return media_table(items, sr, images=("image",), audio=("audio",), text=columns,
+                       headers={"image": "picture", "audio": "sound"}, text_first=False)
+
+
+def media_table(items: Sequence[Mapping[str, Any]], sr: int, images: Sequence[str] = (), audio: Sequence[str] = (),
+                text: Sequence[str] = (), headers: Mapping[str, str] | None = None, text_first: bool = True) -> Any:
+    """An HTML table, one row per item: the fields named in ``text``, ``images`` (uint8 (H, W, 3)) and ``audio``
+    (waveforms at ``sr``, players that keep their level), embedded as data URIs so the report works offline."""
     from IPython.display import HTML
 
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in ("picture", "sound", *columns))
+    headers = dict(headers or {})
+    media = [*images, *audio]
+    names = [*text, *media] if text_first else [*media, *text]
+    head = "".join(f"<th>{html.escape(headers.get(c, c))}</th>" for c in names)
     rows = []
     for it in items:
-        cells = [f"<td><img src='{_png_data_uri(it['image'])}' width='96'></td>",
-                 f"<td><audio controls preload='metadata' src='{_wav_data_uri(it['audio'], sr)}'></audio></td>"]
-        cells += [f"<td>{html.escape(_fmt(it.get(c, '')))}</td>" for c in columns]
-        rows.append("<tr>" + "".join(cells) + "</tr>")
+        cells = {c: f"<td>{html.escape(_fmt(it.get(c, '')))}</td>" for c in text}
+        cells.update({c: f"<td><img src='{_png_data_uri(it[c])}' width='96'></td>" for c in images})
+        cells.update({c: f"<td><audio controls preload='metadata' src='{_wav_data_uri(it[c], sr)}'></audio></td>"
+                      for c in audio})
+        rows.append("<tr>" + "".join(cells[c] for c in names) + "</tr>")
     return HTML(f"<table><tr>{head}</tr>{''.join(rows)}</table>")
 
 
@@ -218,5 +230,53 @@ def gain_plot(table: pd.DataFrame, gains: Sequence[float], title: str = ""):
         ax.plot(gains, row.drop("sound").to_numpy(dtype=float), marker=".", alpha=0.7, label=row["sound"])
     ax.set(xlabel="gain applied to the sound", ylabel="visual magnitude of the generated image", title=title)
     ax.legend(fontsize=7, ncol=3)
+    fig.tight_layout()
+    return fig
+
+
+def lms_pairs(real: Sequence[np.ndarray], generated: Sequence[np.ndarray], titles: Sequence[str],
+              vmin: float = -100.0, vmax: float = 40.0):
+    """Log-mel spectrograms in dB (mels x frames): real in the first row, generated in the second (Chen Fig. 11)."""
+    fig, axes = _figure(2, len(titles), cell=1.5)
+    for j, title in enumerate(titles):
+        for i, spec in enumerate((real[j], generated[j])):
+            ax = axes[i][j]
+            ax.imshow(spec, origin="lower", aspect="auto", cmap="magma", vmin=vmin, vmax=vmax)
+            ax.set_xticks([]), ax.set_yticks([])
+            if i == 0:
+                ax.set_title(title.replace("_", " "), fontsize=8)
+            if j == 0:
+                ax.set_ylabel(("real", "generated")[i], fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def band_energy_plot(bands: pd.DataFrame):
+    """Mean level per mel band, real against generated."""
+    fig, axes = _figure(1, 1, cell=4.5)
+    ax = axes[0][0]
+    for col in ("real", "generated"):
+        ax.plot(bands["mel band"], bands[col], label=col)
+    ax.set(xlabel="mel band (low to high)", ylabel="mean level (dB)", title="Energy per band, test sounds")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def accuracy_curves(curves: pd.DataFrame, chance: float | None = None, mark_epoch: float | None = None):
+    """Accuracy of generated images against epochs per variant and split (Chen Fig. 9); ``mark_epoch`` draws a
+    vertical line (the paper's peak)."""
+    import seaborn as sns
+
+    fig, axes = _figure(1, 1, cell=5.5)
+    ax = axes[0][0]
+    sns.lineplot(data=curves, x="epoch", y="accuracy", hue="variant", style="split", marker="o", ax=ax,
+                 errorbar=("sd", 1) if curves.get("seed") is not None and curves["seed"].nunique() > 1 else None)
+    if chance is not None:
+        ax.axhline(chance, ls=":", color="tab:gray", label="chance")
+    if mark_epoch is not None:
+        ax.axvline(mark_epoch, ls="--", color="tab:red", alpha=0.5, label=f"paper's peak (epoch {mark_epoch:g})")
+    ax.set(ylim=(0, 1), ylabel="judge's accuracy on generated images")
+    ax.legend(fontsize=7)
     fig.tight_layout()
     return fig

@@ -20,6 +20,7 @@ depends on it: a gain of 2 moves every spectrogram and fbank band up by 6.02 dB 
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
@@ -87,3 +88,18 @@ def sound_vectors(waveforms: Sequence[np.ndarray], sr: int, feature: str, summar
         frames = frame_features(check_waveform(y, f"waveform {i}"), int(sr), feature)
         out.append(_summarise(frames, summary))
     return np.stack(out).astype(np.float32)
+
+
+@dataclass
+class FeatureScaler:
+    """Standardises condition vectors with the training set's mean and spread (kept for re-extraction later)."""
+
+    mean: np.ndarray
+    std: np.ndarray
+
+    @classmethod
+    def fit(cls, x: np.ndarray) -> FeatureScaler:
+        return cls(x.mean(axis=0), x.std(axis=0) + 1e-6)
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        return ((x - self.mean) / self.std).astype(np.float32)

@@ -92,9 +92,12 @@ class TrainedClassifier:
 
 def train_classifier(model: nn.Module, x: torch.Tensor, labels: Sequence[str], classes: Sequence[str],
                      epochs: int = 10, batch_size: int = 32, lr: float = 2e-3, seed: int = 0,
-                     device: torch.device | str = "cpu", augment=None) -> TrainedClassifier:
+                     device: torch.device | str = "cpu", augment=None, l2: float = 0.0) -> TrainedClassifier:
     """Plain supervised training with Adam and cross-entropy; deterministic for a seed on CPU: the model's weights
-    are initialised afresh from ``seed`` here, whatever the random state was when the caller built it."""
+    are initialised afresh from ``seed`` here, whatever the random state was when the caller built it.
+
+    ``l2`` adds ``l2 * sum(w ** 2)`` over the weights of the fully connected layers to the loss (Chen et al.'s
+    penalty on their FC layers)."""
     classes = list(classes)
     unknown = sorted(set(labels) - set(classes))
     if unknown:
@@ -108,6 +111,7 @@ def train_classifier(model: nn.Module, x: torch.Tensor, labels: Sequence[str], c
     y = torch.tensor([classes.index(lbl) for lbl in labels])
     model = model.to(device)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
+    fc_weights = [m.weight for m in model.modules() if isinstance(m, nn.Linear)] if l2 else []
     gen = torch.Generator().manual_seed(seed)
     history = []
     for epoch in progress(range(epochs), desc="classifier"):
@@ -122,6 +126,8 @@ def train_classifier(model: nn.Module, x: torch.Tensor, labels: Sequence[str], c
             xb, yb = xb.to(device), yb.to(device)
             logits = model(xb)
             loss = nn.functional.cross_entropy(logits, yb)
+            if fc_weights:
+                loss = loss + l2 * sum(w.pow(2).sum() for w in fc_weights)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

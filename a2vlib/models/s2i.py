@@ -74,12 +74,15 @@ class S2IGenerator(nn.Module):
     """
 
     def __init__(self, cond_dim: int, z_dim: int = 100, image_size: int = 64, width: int = 64,
-                 use_noise: bool = True, channels: int = 3):
+                 use_noise: bool = True, channels: int = 3, cond_embed: int = 0):
         super().__init__()
         n = _levels(image_size)
         self.cond_dim, self.z_dim, self.use_noise = cond_dim, z_dim, use_noise
         c = width * 2 ** (n - 1)
-        in_dim = cond_dim + (z_dim if use_noise else 0)
+        # Chen et al. (after Reed et al.) compress the encoding by an FC layer and a leaky ReLU before adding z
+        self.compress = (nn.Sequential(nn.Linear(cond_dim, cond_embed), nn.LeakyReLU(0.2)) if cond_embed
+                         else nn.Identity())
+        in_dim = (cond_embed or cond_dim) + (z_dim if use_noise else 0)
         # no bias before BatchNorm: its mean subtraction cancels it
         self.project = nn.Sequential(nn.Linear(in_dim, c * 16, bias=False), nn.Unflatten(1, (c, 4, 4)),
                                      nn.BatchNorm2d(c), nn.ReLU(inplace=True))
@@ -93,6 +96,7 @@ class S2IGenerator(nn.Module):
 
     def forward(self, s: Tensor, z: Tensor | None = None) -> Tensor:
         """``s`` (N, cond_dim), ``z`` (N, z_dim) or None (drawn from N(0, 1)); ignored when ``use_noise`` is off."""
+        s = self.compress(s)
         if self.use_noise:
             if z is None:
                 z = torch.randn(s.shape[0], self.z_dim, device=s.device, dtype=s.dtype)
@@ -116,7 +120,8 @@ class S2IDiscriminator(nn.Module):
 
     def __init__(self, cond_dim: int, n_classes: int, image_size: int = 64, width: int = 64,
                  spectral_norm: bool = True, conditioning: str = "projection", aux_classifier: bool = True,
-                 batchnorm: bool = False, sn_variant: str = "power-iteration", channels: int = 3):
+                 batchnorm: bool = False, sn_variant: str = "power-iteration", channels: int = 3,
+                 cond_embed: int = CONCAT_EMBED_DIM):
         super().__init__()
         if conditioning not in CONDITIONINGS:
             raise A2VError(f"unknown conditioning {conditioning!r}; choose one of {', '.join(CONDITIONINGS)}")
@@ -139,8 +144,8 @@ class S2IDiscriminator(nn.Module):
         c = chans[-1]
         features = c * 16
         if conditioning == "concat":
-            self.cond_embed = nn.Sequential(sn(nn.Linear(cond_dim, CONCAT_EMBED_DIM)), nn.LeakyReLU(0.2))
-            joint: list[nn.Module] = [sn(nn.Conv2d(c + CONCAT_EMBED_DIM, c, 1))]
+            self.cond_embed = nn.Sequential(sn(nn.Linear(cond_dim, cond_embed)), nn.LeakyReLU(0.2))
+            joint: list[nn.Module] = [sn(nn.Conv2d(c + cond_embed, c, 1))]
             if batchnorm:
                 joint.append(nn.BatchNorm2d(c))
             self.joint = nn.Sequential(*joint, nn.LeakyReLU(0.2, inplace=True))
@@ -187,6 +192,7 @@ class S2IConfig:
     aux_weight: float = 1.0
     mismatched_term: bool = False
     batchnorm_in_d: bool = False
+    condition_embedding: int = 0  # Chen et al.: 64 (FC + leaky ReLU in G and D); 0: as Wan et al. (see above)
     gp_weight: float = 10.0
     d_steps: int = 1
     g_steps: int = 5
@@ -235,9 +241,29 @@ class S2IConfig:
 def build_s2i(config: S2IConfig, cond_dim: int, n_classes: int) -> tuple[S2IGenerator, S2IDiscriminator]:
     """The generator and discriminator that ``config`` describes."""
     generator = S2IGenerator(cond_dim, z_dim=config.z_dim, image_size=config.image_size, width=config.width,
-                             use_noise=config.use_noise)
+                             use_noise=config.use_noise, cond_embed=config.condition_embedding)
     discriminator = S2IDiscriminator(cond_dim, n_classes, image_size=config.image_size, width=config.width,
                                      spectral_norm=config.spectral_norm, conditioning=config.conditioning,
                                      aux_classifier=config.aux_classifier, batchnorm=config.batchnorm_in_d,
-                                     sn_variant=config.sn_variant)
+                                     sn_variant=config.sn_variant,
+                                     cond_embed=config.condition_embedding or CONCAT_EMBED_DIM)
     return generator, discriminator
+
+
+@torch.no_grad()
+def generate_images(generator: nn.Module, cond: Any, z_dim: int, seed: int = 0, z: Tensor | None = None,
+                    batch_size: int = 512) -> Any:
+    """uint8 images (N, H, W, 3) that ``generator`` makes for condition vectors ``cond``; ``z`` drawn from ``seed``
+    unless given. The generator is put in eval mode for the call and restored after."""
+    import numpy as np
+
+    was_training = generator.training
+    generator.eval()
+    device = next(generator.parameters()).device
+    c = torch.as_tensor(np.asarray(cond, dtype=np.float32))
+    if z is None:
+        z = torch.randn(len(c), z_dim, generator=torch.Generator().manual_seed(seed))
+    out = torch.cat([generator(c[i:i + batch_size].to(device), z[i:i + batch_size].to(device)).clamp(-1, 1).cpu()
+                     for i in range(0, len(c), batch_size)])
+    generator.train(was_training)
+    return ((out.permute(0, 2, 3, 1).numpy() + 1) * 127.5).round().astype(np.uint8)

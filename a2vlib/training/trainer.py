@@ -29,6 +29,7 @@ import torch
 from torch import Tensor, nn
 
 from a2vlib.core.atomic import atomic_path
+from a2vlib.core.cache import cache_folder
 from a2vlib.core.errors import A2VError, DataError
 from a2vlib.training.batches import Samples as _Samples, mismatched_indices
 from a2vlib.training.losses import GP_WEIGHT, aux_classifier_loss, get_loss, gradient_penalty
@@ -351,3 +352,18 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, data: Any, epochs:
               **options: Any) -> TrainResult:
     """Build a :class:`GANTrainer` with ``options`` and fit it: the one-call form."""
     return GANTrainer(generator, discriminator, **options).fit(data, epochs, resume=resume)
+
+
+def fit_cached(kind: str, key: Any, generator: nn.Module, discriminator: nn.Module, data: Any, epochs: int, *,
+               seed: int = 0, device: str | torch.device = "auto", callbacks: Sequence[Callback] = (),
+               checkpoints: int = 4, resume: bool = True, **options: Any) -> tuple[TrainResult, Path, bool]:
+    """Train with checkpoints under ``.cache/<kind>/<hash of key>`` (about ``checkpoints`` per run, written
+    atomically): a finished run is loaded, not trained again, and an interrupted one resumes where it stopped.
+    ``key`` must name everything that defines the run (data, configuration, seed). Returns the result, the folder and
+    whether a checkpoint was found there."""
+    folder = cache_folder(kind, key)
+    folder.mkdir(parents=True, exist_ok=True)
+    found = resume and (folder / CHECKPOINT_NAME).exists()
+    trainer = GANTrainer(generator, discriminator, seed=seed, device=device, checkpoint_dir=folder,
+                         checkpoint_every=max(1, epochs // checkpoints), callbacks=callbacks, **options)
+    return trainer.fit(data, epochs, resume=resume), folder, found

@@ -18,26 +18,11 @@ from a2vlib.core.cache import cached
 from a2vlib.core.errors import DataError, ParamsError
 from a2vlib.data import catalog
 from a2vlib.data import scenesynth as scenes
-from a2vlib.features.conditioning import FEATURES, SUMMARIES, sound_vectors
+from a2vlib.features.conditioning import FEATURES, SUMMARIES, FeatureScaler, sound_vectors
 from a2vlib.papers import wan2019
 from a2vlib.studies.wan2019.cleaning import clean_dataset
 
 FEATURE_NAMES = wan2019.TABLE2_FEATURES  # as the paper's Table 2 prints them
-
-
-@dataclass
-class FeatureScaler:
-    """Standardises condition vectors with the training set's mean and spread (kept for re-extraction later)."""
-
-    mean: np.ndarray
-    std: np.ndarray
-
-    @classmethod
-    def fit(cls, x: np.ndarray) -> FeatureScaler:
-        return cls(x.mean(axis=0), x.std(axis=0) + 1e-6)
-
-    def transform(self, x: np.ndarray) -> np.ndarray:
-        return ((x - self.mean) / self.std).astype(np.float32)
 
 
 @dataclass

@@ -9,13 +9,13 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from a2vlib.core.cache import cache_folder, cached
+from a2vlib.core.cache import cached
 from a2vlib.core.device import seed_everything
 from a2vlib.metrics.image import classification_accuracy, train_judges
 from a2vlib.models.classifiers import ImageClassifier, TrainedClassifier
-from a2vlib.models.s2i import S2IConfig, build_s2i
+from a2vlib.models.s2i import S2IConfig, build_s2i, generate_images
 from a2vlib.studies.wan2019.data import SceneData, spread_indices
-from a2vlib.training.trainer import CHECKPOINT_NAME, GANTrainer
+from a2vlib.training.trainer import fit_cached
 
 
 @dataclass
@@ -89,33 +89,20 @@ def train_s2i(data: SceneData, config: S2IConfig, seed: int = 0, device: str | t
     callbacks = [monitor_callback(data, monitor, max(1, config.epochs // MONITOR_POINTS), seed=seed)] if monitor else []
     # the judges' identity is part of the key when they record the budget curve in the history
     key = {"data": data.key, "config": config.to_dict(), "seed": seed, "monitor": monitor.key if monitor else None}
-    folder = cache_folder("s2i", key)
-    folder.mkdir(parents=True, exist_ok=True)
-    found = resume and (folder / CHECKPOINT_NAME).exists()
     seed_everything(seed)
     generator, discriminator = build_s2i(config, data.cond_dim, len(data.classes))
-    trainer = GANTrainer(generator, discriminator, seed=seed, device=device, checkpoint_dir=folder,
-                         checkpoint_every=max(1, config.epochs // 4), callbacks=callbacks,
-                         **config.trainer_kwargs())
-    result = trainer.fit(data.training_tensors(), config.epochs, resume=resume)
+    result, folder, found = fit_cached("s2i", key, generator, discriminator, data.training_tensors(), config.epochs,
+                                       seed=seed, device=device, callbacks=callbacks, resume=resume,
+                                       **config.trainer_kwargs())
     return TrainedS2I(config, seed, result.generator.eval(), result.history, folder, found)
 
 
-@torch.no_grad()
 def generate(model: TrainedS2I | torch.nn.Module, cond: np.ndarray, seed: int = 0, z: torch.Tensor | None = None,
              z_dim: int | None = None) -> np.ndarray:
     """uint8 images (N, H, W, 3) for condition vectors; ``z`` drawn from ``seed`` unless given."""
     g = model.generator if isinstance(model, TrainedS2I) else model
     z_dim = model.config.z_dim if isinstance(model, TrainedS2I) else (z_dim if z_dim is not None else g.z_dim)
-    was_training = g.training
-    g.eval()
-    device = next(g.parameters()).device
-    c = torch.as_tensor(np.asarray(cond, dtype=np.float32), device=device)
-    if z is None:
-        z = torch.randn(len(c), z_dim, generator=torch.Generator().manual_seed(seed))
-    out = g(c, z.to(device)).clamp(-1, 1)
-    g.train(was_training)
-    return ((out.permute(0, 2, 3, 1).cpu().numpy() + 1) * 127.5).round().astype(np.uint8)
+    return generate_images(g, cond, z_dim, seed=seed, z=z)
 
 
 def sample_rows(model: TrainedS2I, data: SceneData, per_class: int = 6, seed: int = 0

@@ -1,0 +1,211 @@
+"""The instrument pairs of notebooks 03 and 06 and Chen et al.'s encoders trained on them, cached by what produced
+them: the dataset (rendered performances, or the real Sub-URMP when ``sub_urmp_root`` is set), the sound classifier
+on LMS, the image classifier (also the judge of generated images, Γ in §5.2.2) and S2I-A's stacked autoencoder.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from a2vlib.core.cache import cached
+from a2vlib.core.errors import ParamsError
+from a2vlib.data.instrument_pairs import InstrumentPairs
+from a2vlib.data.performances import PerformanceConfig, generate
+from a2vlib.data.sub_urmp import load_sub_urmp
+from a2vlib.models.classifiers import TrainedClassifier, images_to_tensor, train_classifier
+from a2vlib.models.encoders import ImageEncoderClassifier, SoundClassifier, StackedAutoencoder, encodings, \
+    train_autoencoder
+from a2vlib.models.sound_classifier import lms
+from a2vlib.papers import chen2017
+
+# notebook parameter -> PerformanceConfig field
+DATASET_KEYS = {"seed": "seed", "performances": "performances", "test_performances": "test_performances",
+                "performance_seconds": "seconds", "sample_rate": "sample_rate", "image_size": "image_size",
+                "soundfont": "soundfont"}
+
+
+def dataset_key(params: Mapping[str, Any]) -> dict[str, Any]:
+    """What defines the instrument pairs: the rendered set's settings, or the Sub-URMP folder and sizes."""
+    if params.get("sub_urmp_root"):
+        return {"sub_urmp_root": str(params["sub_urmp_root"]), "image_size": params["image_size"],
+                "sample_rate": params["sample_rate"], "max_per_instrument": params.get("max_per_instrument") or None}
+    missing = [k for k in DATASET_KEYS if k not in params]
+    if missing:
+        raise ParamsError(f"instrument dataset: parameter(s) {missing} missing; see params/<profile>/instruments.yaml")
+    return {field_: params[k] for k, field_ in DATASET_KEYS.items()}
+
+
+def load_pairs(params: Mapping[str, Any]) -> InstrumentPairs:
+    key = dataset_key(params)
+    if "sub_urmp_root" in key:
+        return load_sub_urmp(key["sub_urmp_root"], image_size=key["image_size"], sample_rate=key["sample_rate"],
+                             max_per_instrument=key["max_per_instrument"])
+    return generate(PerformanceConfig(**key))
+
+
+@dataclass
+class InstrumentData:
+    """The pairs, their LMS (N, 1, 128, 44) and images as tensors, and the split."""
+
+    pairs: InstrumentPairs
+    lms: torch.Tensor
+    images: torch.Tensor
+    key: dict[str, Any]
+    classes: list[str] = field(default_factory=list)
+
+    def idx(self, split: str, instrument: str | None = None) -> np.ndarray:
+        return self.pairs.indices(split, instrument)
+
+    def labels(self, idx: np.ndarray) -> list[str]:
+        return [self.pairs.labels[i] for i in idx]
+
+    def label_tensor(self, idx: np.ndarray) -> torch.Tensor:
+        return torch.tensor([self.classes.index(self.pairs.labels[i]) for i in idx])
+
+
+def instrument_data(params: Mapping[str, Any]) -> InstrumentData:
+    pairs = load_pairs(params)
+    return InstrumentData(pairs, lms(pairs.waveforms, pairs.sample_rate), images_to_tensor(pairs.images),
+                          dataset_key(params), pairs.classes)
+
+
+def describe(data: InstrumentData) -> pd.DataFrame:
+    """Where the pairs came from (font, seed, sizes, or the Sub-URMP folder), as a table."""
+    return pd.DataFrame({"value": [str(v) for v in data.pairs.info.values()]}, index=list(data.pairs.info))
+
+
+def summary(data: InstrumentData) -> pd.DataFrame:
+    """Pairs per instrument and split beside Chen's Table 2, and where the data came from."""
+    ours = data.pairs.counts().T
+    ours.columns = [f"{c} (ours)" for c in ours.columns]
+    paper = pd.DataFrame({f"{s} (Chen)": {k: v[s].value for k, v in chen2017.TABLE2.items()} for s in ("train", "test")})
+    return ours.join(paper)
+
+
+def _gain_tilt(max_gain_db: float = 10.0, max_tilt_db: float = 6.0):
+    """LMS augmentation: a random level (dB offset) and a spectral tilt across the mel bands, so that the classifier
+    does not rest on the rendered level or on the exact spectral balance of one soundfont."""
+    def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        n = x.shape[0]
+        gain = (torch.rand(n, 1, 1, 1, generator=gen) * 2 - 1) * max_gain_db
+        tilt = (torch.rand(n, 1, 1, 1, generator=gen) * 2 - 1) * max_tilt_db
+        ramp = torch.linspace(-1, 1, x.shape[2]).view(1, 1, -1, 1)
+        return torch.maximum(x + gain + tilt * ramp, torch.full_like(x, -100.0))
+    return augment
+
+
+def _shift_and_tint(max_shift: int = 3, max_tint: float = 0.2):
+    """Image augmentation: a random shift of up to ``max_shift`` pixels and a random gain per colour channel, so
+    that the classifier learns the instrument rather than the few players and stages of the training performances
+    (Sub-URMP has 1 to 4 players per instrument; a test performance brings a new look)."""
+    def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        n = x.shape[0]
+        gains = 1 + (torch.rand(n, 3, 1, 1, generator=gen) * 2 - 1) * max_tint
+        out = ((x + 1) * gains - 1).clamp(-1, 1)
+        dx, dy = (int(v) for v in torch.randint(-max_shift, max_shift + 1, (2,), generator=gen))
+        return torch.roll(out, shifts=(dy, dx), dims=(2, 3))
+    return augment
+
+
+ENCODER_RECIPE = 2  # bump when the training recipe (augmentations, penalties) changes: it is part of the cache key
+
+
+@dataclass
+class Encoders:
+    sound: TrainedClassifier
+    image: TrainedClassifier
+    autoencoder: StackedAutoencoder
+    history: dict[str, list[dict[str, float]]]
+    key: dict[str, Any]
+    width: int
+
+    def accuracy(self, data: InstrumentData) -> dict[str, float]:
+        """Held-out (test split) accuracy of the two classifiers."""
+        test = data.idx("test")
+        return {"sound_classifier_test_accuracy": self.sound.accuracy(data.lms[test], data.labels(test)),
+                "image_classifier_test_accuracy": self.image.accuracy(data.images[test], data.labels(test))}
+
+
+def train_encoders(data: InstrumentData, epochs: int, image_epochs: int, autoencoder_epochs: int, width: int = 16,
+                   seed: int = 0, device: str | torch.device = "cpu") -> Encoders:
+    """The three encoders, trained on the training split once per (dataset, settings) and cached."""
+    key = {"recipe": ENCODER_RECIPE, "data": data.key, "epochs": epochs, "image_epochs": image_epochs, "ae_epochs": autoencoder_epochs,
+           "width": width, "seed": seed}
+    train = data.idx("train")
+    labels, n = data.labels(train), len(data.classes)
+
+    def build(folder: Path) -> None:
+        sound = train_classifier(SoundClassifier(n, width), data.lms[train], labels, data.classes, epochs=epochs,
+                                 seed=seed, device=device, augment=_gain_tilt(), l2=chen2017.L2_PENALTY.value)
+        image = train_classifier(ImageEncoderClassifier(n, width), data.images[train], labels, data.classes,
+                                 epochs=image_epochs, seed=seed, device=device, augment=_shift_and_tint())
+        ae = StackedAutoencoder(data.lms.shape[2], data.lms.shape[3])
+        ae_history = train_autoencoder(ae, data.lms[train], autoencoder_epochs, seed=seed, device=device)
+        torch.save({"sound": sound.model.cpu().state_dict(), "image": image.model.cpu().state_dict(),
+                    "autoencoder": ae.cpu().state_dict()}, folder / "encoders.pt")
+        (folder / "history.json").write_text(json.dumps({"sound": sound.history, "image": image.history,
+                                                         "autoencoder": ae_history}))
+
+    folder = cached("chen_encoders", key, build)
+    state = torch.load(folder / "encoders.pt", weights_only=True)
+    sound, image = SoundClassifier(n, width), ImageEncoderClassifier(n, width)
+    ae = StackedAutoencoder(data.lms.shape[2], data.lms.shape[3])
+    for model, name in ((sound, "sound"), (image, "image"), (ae, "autoencoder")):
+        model.load_state_dict(state[name])
+        model.eval()
+    return Encoders(TrainedClassifier(sound, data.classes), TrainedClassifier(image, data.classes), ae,
+                    json.loads((folder / "history.json").read_text()), key, width)
+
+
+def conditions(encoders: Encoders, data: InstrumentData, kind: str) -> torch.Tensor:
+    """The 128-d condition of every pair: ``"classifier"`` (S2I-C/N's sound encoding), ``"autoencoder"`` (S2I-A's)
+    or ``"image"`` (I2S's image encoding), standardised by the training split's mean and spread (the kit's choice,
+    so that the two sound encoders are compared on what they carry, not on their scale)."""
+    model = {"classifier": encoders.sound.model, "autoencoder": encoders.autoencoder,
+             "image": encoders.image.model}.get(kind)
+    if model is None:
+        raise ParamsError(f"condition {kind!r}: use 'classifier', 'autoencoder' or 'image'")
+    x = data.images if kind == "image" else data.lms
+    enc = encodings(model, x)
+    train = torch.as_tensor(data.idx("train"))
+    mean, std = enc[train].mean(0), enc[train].std(0) + 1e-6
+    return (enc - mean) / std
+
+
+def example_rows(data: InstrumentData, per_instrument: int = 6, split: str = "train"
+                 ) -> tuple[list[list[np.ndarray]], list[str]]:
+    """Real pictures, one row per instrument, spread over its performances (for :func:`a2vlib.viz.image_grid`)."""
+    rows = []
+    for inst in data.classes:
+        idx = data.idx(split, inst)
+        pick = idx[np.linspace(0, len(idx) - 1, per_instrument).round().astype(int)]
+        rows.append([data.pairs.images[i] for i in pick])
+    return rows, [c.replace("_", " ") for c in data.classes]
+
+
+def gallery_items(data: InstrumentData, split: str = "test") -> list[dict[str, Any]]:
+    """One pair per instrument (picture, sound, performance, note) for :func:`a2vlib.viz.pair_gallery`."""
+    items = []
+    for inst in data.classes:
+        i = data.idx(split, inst)[0]
+        note = None if data.pairs.notes is None else int(data.pairs.notes[i])
+        items.append({"image": data.pairs.images[i], "audio": data.pairs.waveforms[i], "instrument": inst,
+                      "performance": data.pairs.performances[i], "MIDI note": note})
+    return items
+
+
+def confusions(encoders: Encoders, data: InstrumentData) -> dict[str, pd.DataFrame]:
+    """Confusion matrices (rows: truth) of the two classifiers on the test split."""
+    from a2vlib.viz import confusion_matrix
+
+    test = data.idx("test")
+    truth = data.labels(test)
+    return {f"{name} classifier (test)": confusion_matrix(truth, clf.predict(x[test])[0], data.classes)
+            for name, clf, x in (("sound", encoders.sound, data.lms), ("image", encoders.image, data.images))}

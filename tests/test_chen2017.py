@@ -1,0 +1,150 @@
+"""Chen et al.'s room: the variants as deltas, Table 5 and its findings, the pose measure, I2S's measures and the
+inversion of LMS to sound. (The notebooks 03 and 06 run end to end under ci in test_notebooks.)"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from a2vlib.core.errors import ParamsError
+from a2vlib.models.sound_classifier import lms
+from a2vlib.papers import chen2017
+from a2vlib.studies.chen2017 import data as chen, i2s, pose, s2i
+
+
+def test_variants_differ_from_s2i_c_by_their_delta_only():
+    base = s2i.gan_cls_config(image_size=32, width=8, epochs=3)
+    assert (base.loss, base.conditioning, base.spectral_norm, base.aux_classifier, base.batchnorm_in_d) == \
+        ("bce", "concat", False, False, True)
+    assert base.condition_embedding == chen2017.COMPRESSED_DIM.value == 64
+    assert (base.d_steps, base.g_steps, base.mismatched_term) == (1, 1, True)
+    n = s2i.gan_cls_config(image_size=32, width=8, epochs=3, mismatched_term=s2i.VARIANTS["S2I-N"]["mismatched_term"])
+    changed = {f.name for f in dataclasses.fields(base) if getattr(base, f.name) != getattr(n, f.name)}
+    assert changed == {"mismatched_term"}
+    assert s2i.VARIANTS["S2I-A"] == {"encoder": "autoencoder", "mismatched_term": True}
+    table = s2i.variant_table({"image_size": 32, "width": 8, "epochs": 3, "batch_size": 16})
+    assert not table.loc["S2I-N", "wrong pairs (S_w)"] and table.loc["S2I-A", "sound encoding"] == "autoencoder"
+
+
+def _runs(test_by_variant, seeds=(0, 1, 2), n=100):
+    rows = []
+    for v, values in test_by_variant.items():
+        for seed, acc in zip(seeds, values):
+            rows.append({"variant": v, "seed": seed, "train": acc + 0.05, "test": acc,
+                         "train_hits": int((acc + 0.05) * n), "train_n": n, "test_hits": int(acc * n), "test_n": n})
+    return pd.DataFrame(rows)
+
+
+def test_table5_and_findings_over_seeds():
+    runs = _runs({"S2I-C": [0.6, 0.62, 0.58], "S2I-N": [0.1, 0.12, 0.08], "S2I-A": [0.55, 0.7, 0.4]})
+    table = s2i.table5(runs)
+    assert table.loc["S2I-C", "test"] == pytest.approx(0.6) and table.loc["S2I-A", "Chen test"] == 0.1095
+    assert "test sd" in table
+    metrics = s2i.accuracy_metrics(runs)
+    assert metrics["s2i_accuracy.C.test"] == pytest.approx(0.6) and metrics["s2i_accuracy.N.train"] == pytest.approx(0.15)
+    found = {f.claim.split("than ")[-1].split("'s")[0]: f.status for f in s2i.findings(runs, chance=1 / 13)}
+    assert found["S2I-N"] == "holds" and found["S2I-A"] == "inconclusive"  # A's spread over seeds is too wide
+
+
+def test_findings_with_one_seed_use_the_images():
+    runs = _runs({"S2I-C": [0.6], "S2I-N": [0.1], "S2I-A": [0.55]}, seeds=(0,), n=300)
+    statuses = [f.status for f in s2i.findings(runs, chance=1 / 13)]
+    assert statuses[0] == "holds" and statuses[1] == "inconclusive" and statuses[2] == "holds"
+
+
+def test_centred_spearman_removes_the_players_offsets():
+    truth = np.tile(np.linspace(0, 1, 6), 2)
+    groups = np.repeat(["a", "b"], 6)
+    measured = truth * 0.1 + np.where(groups == "a", 0.0, 5.0)[::-1]  # a big offset per player, small slope
+    rho, n = pose._centred_spearman(truth, measured, groups)
+    assert rho == pytest.approx(1.0, abs=0.02) and n == 12  # (ties across the two players: not exactly 1)
+    measured[0] = np.nan
+    assert pose._centred_spearman(truth, measured, groups)[1] == 11
+    assert np.isnan(pose._centred_spearman(truth, np.full(12, np.nan), groups)[0])
+
+
+def test_pose_findings_need_rho_beyond_its_error():
+    table = pd.DataFrame([{"instrument": "cello", "rho_real_reader": 0.9, "rho_generated": 0.8, "n": 40},
+                          {"instrument": "violin", "rho_real_reader": 0.9, "rho_generated": 0.1, "n": 40},
+                          {"instrument": "horn", "rho_real_reader": -0.6, "rho_generated": float("nan"), "n": 40}])
+    found = pose.pose_findings(table)
+    assert [f.status for f in found] == ["holds", "holds", "holds", "inconclusive", "does not hold", "inconclusive"]
+    assert [f.basis for f in found[:2]] == ["kit", "paper"]
+
+
+def test_log_spectral_distance_known_values():
+    a = torch.zeros(2, 1, 4, 3)
+    b = a.clone()
+    b[0] += 3.0  # 3 dB everywhere
+    b[1, 0, 0] += 4.0  # 4 dB in one band of four: sqrt(16 / 4) = 2 dB per frame
+    assert i2s.log_spectral_distance(b, a).tolist() == pytest.approx([3.0, 2.0])
+
+
+def test_lms_inverts_to_a_sound_at_the_right_pitch():
+    sr = 22050
+    t = np.arange(11025) / sr
+    y = (0.3 * np.sin(2 * np.pi * 660 * t)).astype(np.float32)
+    back = i2s.lms_to_audio(lms([y], sr)[0], sr, n_iter=16)
+    assert abs(len(back) - len(y)) <= 256
+    spectrum = np.abs(np.fft.rfft(back * np.hanning(len(back))))
+    peak = np.fft.rfftfreq(len(back), 1 / sr)[spectrum.argmax()]
+    assert abs(peak - 660) < 40  # mel bands are ~30-40 Hz wide here
+    assert np.array_equal(back, i2s.lms_to_audio(lms([y], sr)[0], sr, n_iter=16))  # repeatable
+
+
+def test_dataset_key_rendered_or_sub_urmp():
+    params = {"seed": 0, "performances": 3, "test_performances": 1, "performance_seconds": 1.5,
+              "sample_rate": 22050, "image_size": 32, "soundfont": "TimGM6mb", "sub_urmp_root": ""}
+    key = chen.dataset_key(params)
+    assert key["seconds"] == 1.5 and "sub_urmp_root" not in key
+    real = chen.dataset_key({**params, "sub_urmp_root": "/data/Sub-URMP"})
+    assert real["sub_urmp_root"] == "/data/Sub-URMP" and "performances" not in real
+    with pytest.raises(ParamsError, match="performances"):
+        chen.dataset_key({"seed": 0})
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    params = {"seed": 0, "performances": 2, "test_performances": 1, "performance_seconds": 0.7,
+              "sample_rate": 16000, "image_size": 32, "soundfont": "TimGM6mb", "sub_urmp_root": ""}
+    data = chen.instrument_data(params)
+    enc = chen.train_encoders(data, 1, 1, 1, width=4, seed=0)
+    return data, enc
+
+
+def test_encoders_conditions_and_summary(tiny):
+    data, enc = tiny
+    assert data.lms.shape == (len(data.pairs), 1, 128, 44)
+    for kind in ("classifier", "autoencoder", "image"):
+        c = chen.conditions(enc, data, kind)
+        train = torch.as_tensor(data.idx("train"))
+        assert c.shape == (len(data.pairs), 128)
+        assert torch.allclose(c[train].mean(0), torch.zeros(128), atol=1e-4)  # standardised on the training split
+    with pytest.raises(ParamsError, match="condition 'x'"):
+        chen.conditions(enc, data, "x")
+    table = chen.summary(data)
+    assert list(table.columns) == ["test (ours)", "train (ours)", "train (Chen)", "test (Chen)"] or \
+        set(table.columns) == {"train (ours)", "test (ours)", "train (Chen)", "test (Chen)"}
+    assert table.loc["cello", "train (Chen)"] == 9800
+    assert set(enc.accuracy(data)) == {"sound_classifier_test_accuracy", "image_classifier_test_accuracy"}
+    again = chen.train_encoders(data, 1, 1, 1, width=4, seed=0)  # from the cache, same weights
+    x = data.lms[:4]
+    assert torch.equal(again.sound.model(x), enc.sound.model(x))
+
+
+def test_hand_reader_reads_pictures_it_has_not_seen():
+    from scipy.stats import spearmanr
+
+    from a2vlib.data import musicians
+
+    reader = pose.hand_reader("trombone", 32, pictures=300, epochs=6)  # the slide moves a lot: easy to read
+    rng = np.random.default_rng(99)  # other players and hand places than the reader's drawings
+    hands = rng.uniform(0, 1, 40)
+    images = np.stack([musicians.draw_musician("trombone", musicians.Pose(float(h)), musicians.random_look(rng), 32)
+                       for h in hands])
+    read = pose.read_hand(reader, images)
+    assert read.shape == (40,) and np.all((read >= 0) & (read <= pose.HAND_BINS - 1))
+    assert spearmanr(hands, read)[0] > 0.7

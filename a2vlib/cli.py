@@ -72,6 +72,18 @@ def _cmd_classify_audio(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_odg(args: argparse.Namespace) -> int:
+    from a2vlib.metrics.audio.peaq import MOV_NAMES, peaq_files
+
+    result = peaq_files(args.reference, args.test)
+    print(f"ODG\t{result.odg:.3f}")
+    print(f"DI\t{result.di:.3f}")
+    if args.movs:
+        for name in MOV_NAMES:
+            print(f"{name}\t{result.movs[name]:.6g}")
+    return 0
+
+
 def _cmd_golden(args: argparse.Namespace) -> int:
     from a2vlib.core.paths import repo_root
     from a2vlib.golden import compare_files, golden_path, pin, read_json
@@ -164,6 +176,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--classes", default="scenes9", help="label set (default: scenes9, Wan et al.'s nine classes)")
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     p.set_defaults(func=_cmd_classify_audio)
+
+    p = sub.add_parser("odg", help="PEAQ basic (ITU-R BS.1387): ODG and distortion index of TEST against REF (any "
+                       "rate, mono or stereo; resampled to 48 kHz)")
+    p.add_argument("reference", help="the reference recording")
+    p.add_argument("test", help="the recording to grade (same length within 10 ms, sample-aligned)")
+    p.add_argument("--movs", action="store_true", help="also print the 11 model output variables")
+    p.set_defaults(func=_cmd_odg)
 
     p = sub.add_parser("golden", help="compare reports/<profile>/<nb>/metrics.json with tests/golden/<nb>.json "
                                       "(exit 1 on a mismatch); --update pins them")

@@ -263,9 +263,8 @@ def band_energy_plot(bands: pd.DataFrame):
     return fig
 
 
-def accuracy_curves(curves: pd.DataFrame, chance: float | None = None, mark_epoch: float | None = None):
-    """Accuracy of generated images against epochs per variant and split (Chen Fig. 9); ``mark_epoch`` draws a
-    vertical line (the paper's peak)."""
+def accuracy_curves(curves: pd.DataFrame, chance: float | None = None):
+    """Accuracy of generated images against epochs per variant and split (Chen Fig. 9), mean and spread over seeds."""
     import seaborn as sns
 
     fig, axes = _figure(1, 1, cell=5.5)
@@ -274,8 +273,6 @@ def accuracy_curves(curves: pd.DataFrame, chance: float | None = None, mark_epoc
                  errorbar=("sd", 1) if curves.get("seed") is not None and curves["seed"].nunique() > 1 else None)
     if chance is not None:
         ax.axhline(chance, ls=":", color="tab:gray", label="chance")
-    if mark_epoch is not None:
-        ax.axvline(mark_epoch, ls="--", color="tab:red", alpha=0.5, label=f"paper's peak (epoch {mark_epoch:g})")
     ax.set(ylim=(0, 1), ylabel="judge's accuracy on generated images")
     ax.legend(fontsize=7)
     fig.tight_layout()

@@ -95,7 +95,7 @@ def test_config_errors_name_the_field(change, key):
 def test_bad_soundfont_and_instrument():
     with pytest.raises(DataError, match="soundfont file not found"):
         P.generate(P.PerformanceConfig(soundfont="/nope/font.sf2"))
-    with pytest.raises(DataError, match="instrument 'kazoo': unknown"):
+    with pytest.raises(ParamsError, match="instrument 'kazoo': unknown"):
         P.render_performance("kazoo", np.random.default_rng(0), SMALL)
 
 

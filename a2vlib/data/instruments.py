@@ -131,9 +131,10 @@ def _phrase(rng: np.random.Generator, keys: tuple[int, ...], seconds: float) -> 
     return notes
 
 
-def render_clip(instrument: str, rng: np.random.Generator, sr: int = 22050, seconds: float = 0.5,
-                soundfont: str = "auto") -> np.ndarray:
-    """One clip of ``instrument``: float32 (round(seconds * sr),), drawn only from ``rng``."""
+def pick_program(instrument: str, rng: np.random.Generator, sr: int, soundfont: str = "auto"
+                 ) -> tuple[Path, int, tuple[int, ...]]:
+    """The font file, a General MIDI program for ``instrument`` (drawn from ``rng`` where there are several, as
+    for the saxophones) and the keys that the font sounds for it."""
     _check_instrument(instrument)
     _, path = resolve_soundfont(soundfont)
     programs = GM_PROGRAMS[instrument]
@@ -142,6 +143,13 @@ def render_clip(instrument: str, rng: np.random.Generator, sr: int = 22050, seco
     if not keys:
         raise DataError(f"{path}: program {program} ({instrument}) is silent over keys {PITCH_RANGES[instrument]}; "
                         "use another soundfont")
+    return path, program, keys
+
+
+def render_clip(instrument: str, rng: np.random.Generator, sr: int = 22050, seconds: float = 0.5,
+                soundfont: str = "auto") -> np.ndarray:
+    """One clip of ``instrument``: float32 (round(seconds * sr),), drawn only from ``rng``."""
+    path, program, keys = pick_program(instrument, rng, sr, soundfont)
     notes = _phrase(rng, keys, seconds)
     lead = int(LEAD_IN_S * sr)
     n = int(round(seconds * sr))

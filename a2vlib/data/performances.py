@@ -26,8 +26,7 @@ from a2vlib.core.checks import is_int, is_number, require
 from a2vlib.core.errors import DataError
 from a2vlib.data import musicians
 from a2vlib.data.instrument_pairs import InstrumentPairs
-from a2vlib.data.instruments import (GM_PROGRAMS, INSTRUMENTS, PEAK_LIMIT, PITCH_RANGES, RMS_DBFS, playable_keys,
-                                     resolve_soundfont)
+from a2vlib.data.instruments import INSTRUMENTS, PEAK_LIMIT, PITCH_RANGES, RMS_DBFS, pick_program, resolve_soundfont
 from a2vlib.data.soundfont import render_notes
 
 TAIL_S = 0.4  # rendered after the last note so that its release is not cut
@@ -94,16 +93,8 @@ def compose(rng: np.random.Generator, keys: tuple[int, ...], seconds: float) -> 
 def render_performance(instrument: str, rng: np.random.Generator, config: PerformanceConfig
                        ) -> tuple[np.ndarray, list[tuple[float, int, int, float]]]:
     """One performance: (float32 waveform of ``seconds``, its notes)."""
-    if instrument not in GM_PROGRAMS:
-        raise DataError(f"instrument {instrument!r}: unknown; use one of {', '.join(INSTRUMENTS)}")
-    _, path = resolve_soundfont(config.soundfont)
     sr = config.sample_rate
-    programs = GM_PROGRAMS[instrument]
-    program = programs[int(rng.integers(len(programs)))]
-    keys = playable_keys(str(path), sr, program, *PITCH_RANGES[instrument])
-    if not keys:
-        raise DataError(f"{path}: program {program} ({instrument}) is silent over keys {PITCH_RANGES[instrument]}; "
-                        "use another soundfont")
+    path, program, keys = pick_program(instrument, rng, sr, config.soundfont)
     notes = compose(rng, keys, config.seconds)
     n = int(round(config.seconds * sr))
     y = render_notes(notes, sr, n + int(TAIL_S * sr), program, soundfont=path)[:n].astype(np.float64)

@@ -2,10 +2,14 @@
 (§3.4, Fig. 5), whose 128-d layer before the softmax is the encoding a cross-modal GAN is conditioned on, and the
 stacked convolutional autoencoder of S2I-A (§5.1).
 
-Stated choices where the paper gives no number: channel widths, max pooling after each (pair of) convolution(s),
-BatchNorm in the convolutions, and the first fully connected layer's 256 units. "Dropout (0.7 and 0.8)" on the last
-two layers is read as TensorFlow's keep probabilities (drop 0.3 and 0.2); the l2 penalty (0.015) is added to the
-loss as 0.015 x the sum of the squared FC weights (see ``l2`` of :func:`a2vlib.models.classifiers.train_classifier`).
+The paper gives the layer counts (four convolutions and three FC layers for sounds, six 3x3 convolutions and three
+FC layers for images), the 128-d encodings, and for the sound classifier dropout "(0.7 and 0.8)" on the last two
+layers and an l2 penalty of 0.015 on the FC layers. Stated choices where it gives no number: 3x3 kernels for the
+sound classifier too, channel widths, max pooling after each (pair of) convolution(s), BatchNorm in the
+convolutions (and one on the input LMS), the first FC layer's 256 units. The dropout figures are read as
+TensorFlow's keep probabilities (drop 0.3 and 0.2), and the l2 penalty is added as 0.015 x the sum of the squared
+FC weights (Keras' convention; TensorFlow's ``l2_loss`` would halve it). The image classifier gets neither, as §3.4
+mentions neither.
 """
 from __future__ import annotations
 
@@ -28,14 +32,16 @@ def _conv(cin: int, cout: int, pool: bool) -> list[nn.Module]:
 
 
 class _EncoderClassifier(nn.Module):
-    """Convolutions, then FC(256) -> FC(128) = the encoding -> FC(classes), dropout before the last two."""
+    """Convolutions, then FC(256) -> FC(128) = the encoding -> FC(classes), with dropout before the last two when
+    ``dropout`` is on."""
 
-    def __init__(self, convs: nn.Sequential, flat: int, n_classes: int):
+    def __init__(self, convs: nn.Sequential, flat: int, n_classes: int, dropout: bool = True):
         super().__init__()
         self.convs = convs
+        drop = (1 - KEEP_PROB[0], 1 - KEEP_PROB[1]) if dropout else (0.0, 0.0)
         self.fc1 = nn.Sequential(nn.Flatten(), nn.Linear(flat, FC_HIDDEN), nn.ReLU(inplace=True))
-        self.fc2 = nn.Sequential(nn.Dropout(1 - KEEP_PROB[0]), nn.Linear(FC_HIDDEN, ENCODING_DIM), nn.ReLU())
-        self.fc3 = nn.Sequential(nn.Dropout(1 - KEEP_PROB[1]), nn.Linear(ENCODING_DIM, n_classes))
+        self.fc2 = nn.Sequential(nn.Dropout(drop[0]), nn.Linear(FC_HIDDEN, ENCODING_DIM), nn.ReLU())
+        self.fc3 = nn.Sequential(nn.Dropout(drop[1]), nn.Linear(ENCODING_DIM, n_classes))
 
     def encode(self, x: Tensor) -> Tensor:
         """The 128-d encoding: the output of the layer before the softmax."""
@@ -70,7 +76,7 @@ class ImageEncoderClassifier(_EncoderClassifier):
     def __init__(self, n_classes: int, width: int = 16):
         chans = [3, width, width, width * 2, width * 2, width * 4, width * 4]
         convs = [m for i in range(6) for m in _conv(chans[i], chans[i + 1], pool=i % 2 == 1)]
-        super().__init__(nn.Sequential(*convs, nn.AdaptiveAvgPool2d(4)), chans[-1] * 16, n_classes)
+        super().__init__(nn.Sequential(*convs, nn.AdaptiveAvgPool2d(4)), chans[-1] * 16, n_classes, dropout=False)
 
 
 @torch.no_grad()

@@ -27,8 +27,10 @@ from a2vlib.training.trainer import fit_cached
 
 def train_pose_model(instrument: str, data: InstrumentData, encoders: Encoders, sizes: Mapping[str, Any],
                      start: Mapping[str, Any], seed: int = 0, device: str | torch.device = "cpu") -> dict[str, Any]:
-    """One S2I-C model for one instrument. Its wrong pairs are other pictures of the same instrument (eq. 6): with
-    no labels, the trainer draws each wrong condition from another entry of the batch, all of this instrument.
+    """One S2I-C model for one instrument. Its wrong pairs are other pictures of the same instrument (eq. 6): the
+    trainer pairs each real picture with the sound encoding of another batch entry that plays *another note* (the
+    notes are the labels the trainer draws wrong pairs by), since a neighbouring chunk of the same note, with 0.4 s of
+    the same audio and the same hand, would be a right pair. For real pairs, whose notes are unknown, any other entry.
 
     Departure, stated: it starts from the weights of the instrument-oriented S2I-C model ``start`` (Chen et al.
     train each from scratch). From scratch, the ~90 training pictures of one instrument in the lab profile gave
@@ -42,8 +44,9 @@ def train_pose_model(instrument: str, data: InstrumentData, encoders: Encoders, 
     generator.load_state_dict(start["generator"].state_dict())
     discriminator.load_state_dict(start["discriminator"].state_dict())
     key = {"data": data.key, "encoders": encoders.key, "pose": instrument, "config": config.to_dict(), "seed": seed,
-           "start": start["key"]}
-    result, _, _ = fit_cached("chen_pose", key, generator, discriminator, (data.images[train], cond[train]),
+           "start": start["key"], "wrong": "another note"}
+    notes = None if data.pairs.notes is None else torch.as_tensor(np.asarray(data.pairs.notes)[train])
+    result, _, _ = fit_cached("chen_pose", key, generator, discriminator, (data.images[train], cond[train], notes),
                               config.epochs, seed=seed, device=device, **config.trainer_kwargs())
     return {"instrument": instrument, "generator": result.generator.eval(), "config": config, "cond": cond}
 

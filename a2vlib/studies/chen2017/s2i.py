@@ -7,6 +7,11 @@ encoding compressed to 64 values (FC + leaky ReLU) in both networks, z concatena
 tiled onto D's 4x4 features, cross-entropy losses (eq. 3-4: the wrong and fake negatives averaged), one D and one G
 update per batch, BatchNorm in D, no spectral norm, no auxiliary classifier. All three variants and the pose models
 train through the kit's one trainer (:class:`a2vlib.training.trainer.GANTrainer`).
+
+Wrong pairs, stated: Chen's eq. 5 pairs the sound with a *picture* of another instrument drawn from the whole
+training set; the trainer pairs the real picture with the *sound encoding* of another batch entry of another
+instrument (Reed et al.'s form). Both give D the same kind of pair (an instrument's picture with another instrument's
+sound); the draw is within the batch.
 """
 from __future__ import annotations
 
@@ -26,6 +31,8 @@ from a2vlib.studies.chen2017.data import Encoders, InstrumentData, conditions
 from a2vlib.training.trainer import fit_cached
 
 # Each variant as its delta over S2I-C (§5.1): which sound encoding conditions it, and whether D sees wrong pairs.
+# Without wrong pairs (S2I-N) D's loss is the plain GAN loss, -log S_r - log(1 - S_f): the fake term keeps weight 1
+# rather than eq. 4's 1/2 (the kit's reading of "trained without the mismatch S_w information").
 VARIANTS: dict[str, dict[str, Any]] = {
     "S2I-C": {"encoder": "classifier", "mismatched_term": True},
     "S2I-N": {"encoder": "classifier", "mismatched_term": False},
@@ -158,9 +165,6 @@ def findings(runs: pd.DataFrame, chance: float) -> list[verdicts.Finding]:
         f"S2I-C's test images are classified right above chance (1/{round(1 / chance)})", int(c.test_hits.sum()),
         int(c.test_n.sum()), chance)))
     return out
-
-
-PAPER_PEAK_EPOCH = chen2017.PEAK_EPOCH.value
 
 
 def sample_rows(models: Mapping[Any, Mapping[str, Any]], data: InstrumentData, per_variant: int = 2, seed: int = 0

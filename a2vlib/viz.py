@@ -277,3 +277,23 @@ def accuracy_curves(curves: pd.DataFrame, chance: float | None = None):
     ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+
+def waveform_pairs(real: Sequence[np.ndarray], generated: Sequence[np.ndarray], titles: Sequence[str], sr: int):
+    """Per column (a category): the real and the generated waveform, then their log-mel spectrograms."""
+    from a2vlib.features.spectral import log_mel
+
+    fig, axes = _figure(4, len(titles), cell=2.2)
+    for j, title in enumerate(titles):
+        for i, (y, name) in enumerate(((real[j], "real"), (generated[j], "generated"))):
+            t = np.arange(len(y)) / sr
+            axes[i][j].plot(t, y, lw=0.5, color=("tab:blue", "tab:orange")[i])
+            axes[i][j].set(ylim=(-1, 1), title=title if i == 0 else "")
+            axes[i + 2][j].imshow(log_mel(np.asarray(y, np.float32), sr, n_mels=64), origin="lower", aspect="auto",
+                                  cmap="magma", vmin=-100, vmax=20)
+            axes[i + 2][j].set_xticks([]), axes[i + 2][j].set_yticks([])
+            if j == 0:
+                axes[i][j].set_ylabel(name)
+                axes[i + 2][j].set_ylabel(f"{name} (log-mel)")
+    fig.tight_layout()
+    return fig

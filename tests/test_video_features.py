@@ -35,6 +35,11 @@ def test_encode_clip_in_whole_seconds():
     nonzero = cond[:sr][cond[:sr] != 0]
     assert np.allclose(nonzero, frames_feat[:30].reshape(-1))
     assert np.allclose(cond[sr:][cond[sr:] != 0], frames_feat[30:60].reshape(-1))
+    # 700-value features: p = 22 frames of 30; spread over the whole second, not the first 22 frames
+    ids = np.repeat(np.arange(30, dtype=np.float32)[:, None] + 1, 700, axis=1)  # frame k holds the value k + 1
+    kept = np.unique(V.encode_clip(ids, fps, sr))
+    kept = kept[kept != 0] - 1
+    assert len(kept) == 22 and kept[0] == 0 and kept[-1] >= 28
     with pytest.raises(DataError, match="shorter than one second"):
         V.encode_clip(frames_feat[:20], fps, sr)
 

@@ -11,7 +11,9 @@ pad zeros at equal intervals to SR values (eq. 3). Here the frame encoder is plu
 - ``"vgg19"``: torchvision's VGG19 fc6 (4096 values, the paper's), only where its weights are already on disk
   (torchvision's cache); the kit never downloads them.
 
-When p exceeds the frame rate (short features), every frame is kept (p = fps, q = 1).
+When p exceeds the frame rate (short features), every frame is kept (p = fps, q = 1). The p frames of a second are
+spread evenly over it (frame floor(k fps / p) for k = 0 .. p - 1), a reading of "at equal intervals" that keeps the
+time when p q falls short of the frame rate.
 """
 from __future__ import annotations
 
@@ -60,8 +62,12 @@ def encode_clip(frame_features: np.ndarray, fps: int, sample_rate: int) -> np.nd
     seconds = t // fps
     if seconds < 1:
         raise DataError(f"clip of {t} frames at {fps} fps is shorter than one second; V2RA works in whole seconds")
-    p, q = frames_per_second(sample_rate, f, fps)
-    parts = [tile_second(frame_features[s * fps:(s + 1) * fps:q][:p], sample_rate) for s in range(seconds)]
+    p, _ = frames_per_second(sample_rate, f, fps)
+    # p frames spread evenly over each second (floor(k fps / p)), so that the tiled features keep their time: with
+    # q = floor(fps / p), p q < fps would leave the end of the second out and stretch the rest over it. Liu et al.
+    # take v_q, v_2q, ... v_pq; the kit starts at the second's first frame.
+    picks = (np.arange(p) * fps) // p
+    parts = [tile_second(frame_features[s * fps + picks], sample_rate) for s in range(seconds)]
     return np.concatenate(parts)
 
 

@@ -4,8 +4,10 @@ Generator (Table 1): seven strided 1-D convolutions take the condition V (c chan
 length 1, seven transposed convolutions bring it back, then tanh and a 513-tap "audio filter" (a bias-free stride-1
 convolution that keeps the length; WaveGAN's learned post-processing filter). Model size d sets the channels
 (d, 2d, 4d, 8d, 8d, ...). Dropout (0.5) on the first decoder layers is the only noise (no z, §3.2), kept on when
-generating, as in pix2pix. Switches for Table 7's rows: ``use_z`` (a uniform noise channel added to V) and ``skip``
-(U-Net skip connections from each encoder layer to its mirror).
+generating, as in pix2pix. Switches for Table 7's rows: ``use_z`` (a Gaussian noise channel added to V) and ``skip``
+(U-Net skip connections from each encoder layer to its mirror). Activations, a stated reading: §3.2 says "convolution
+layers with leaky ReLU activations and strided convolution layers with ReLU activations", but every layer of Table 1
+is strided; the kit follows pix2pix: leaky ReLU (0.2) in the encoder and in D, ReLU in the decoder.
 
 Departure, stated (the paper's Table 1 does not add up): its decoder strides (7, 5, 5, 4, 3, 3, 3) multiply to
 18,900, not 44,100, while its printed lengths mirror the encoder's. The kit mirrors the encoder exactly: kernel 3s,
@@ -59,7 +61,9 @@ def strides_for(length: int, layers: int = 7) -> tuple[int, ...]:
 @dataclass(frozen=True)
 class V2RAConfig:
     """One V2RA-GAN and its training (Table 3: c = 1, batch 64, d = 64, 2 D updates per G update; §4.2: Adam 1e-3,
-    dropout 0.5; λ of eq. 9 is not printed: the kit's default 100, pix2pix's)."""
+    dropout 0.5; λ of eq. 9 is not printed: the kit's default 100, pix2pix's, on the L1 term taken as the mean
+    absolute difference per sample, as pix2pix does, not the sum that a norm would be). ``loss="bce"`` (Table 7's CE
+    rows) is the kit's non-saturating cross-entropy, not eq. 5's minimax form."""
 
     segment: int = 44100  # samples per training example (one second)
     model_size: int = 64
@@ -69,6 +73,7 @@ class V2RAConfig:
     audio_filter: bool = True
     loss: str = "lsgan"
     l1_weight: float = 100.0
+    adv_weight: float = 1.0  # 0: G trained by the L1 term alone (Table 7's "L1" row)
     batch_size: int = 64
     d_steps: int = 2
     lr: float = 1e-3
@@ -117,7 +122,7 @@ class V2RAGenerator(nn.Module):
 
     def forward(self, v: Tensor, z: Tensor | None = None) -> Tensor:
         if self.use_z:
-            z = torch.rand_like(v[:, :1]) * 2 - 1 if z is None else z
+            z = torch.randn_like(v[:, :1]) if z is None else z  # §4.5: "a Gaussian random vector"
             v = torch.cat([v, z], dim=1)
         h, skips = v, []
         for layer in self.down:

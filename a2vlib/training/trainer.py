@@ -43,7 +43,7 @@ SAMPLINGS = ("shuffle", "class_balanced")
 # Options that must match between a run and the checkpoint it resumes; the rest (callbacks, checkpointing, device)
 # may change.
 _RESUME_KEYS = ("loss", "z_dim", "d_steps", "g_steps", "lr_g", "lr_d", "betas", "batch_size", "mismatched_term",
-                "aux_weight", "gp_weight", "seed", "drop_last", "sampling", "l1_weight")
+                "aux_weight", "gp_weight", "seed", "drop_last", "sampling", "l1_weight", "adv_weight")
 
 Batch = tuple[Tensor, Tensor, "Tensor | None"]
 Callback = Callable[["GANTrainer", int, dict[str, Any]], "dict[str, Any] | None"]
@@ -88,7 +88,8 @@ class GANTrainer:
     + ``gp_weight`` x gradient penalty (kinds that ask for one, e.g. ``wgan-gp``)
     + ``aux_weight`` x cross-entropy of the class head on real samples (when D has one and labels are given).
     Generator loss = adversarial loss + ``aux_weight`` x cross-entropy of the class head on generated samples
-    + ``l1_weight`` x mean |real sample - generated sample| (Liu et al.'s eq. 9, pix2pix; off by default).
+    + ``l1_weight`` x mean |real sample - generated sample| (Liu et al.'s eq. 9, pix2pix; off by default). The
+    adversarial term is weighted by ``adv_weight`` (1; 0 trains G by the L1 term alone, Liu's Table 7 "L1" row).
     Wrong pairs (``mismatched_term``) pair each real sample with the condition of another batch entry of another
     class.
 
@@ -104,7 +105,8 @@ class GANTrainer:
                  mismatched_term: bool = False, aux_weight: float = 1.0, gp_weight: float = GP_WEIGHT,
                  seed: int = 0, device: str = "auto", checkpoint_dir: str | Path | None = None,
                  checkpoint_every: int = 1, callbacks: Sequence[Callback] = (), drop_last: bool = True,
-                 deterministic: bool = True, sampling: str = "shuffle", l1_weight: float = 0.0):
+                 deterministic: bool = True, sampling: str = "shuffle", l1_weight: float = 0.0,
+                 adv_weight: float = 1.0):
         self.loss_spec = get_loss(loss)  # fails early on an unknown kind
         if sampling not in SAMPLINGS:
             raise A2VError(f"unknown sampling {sampling!r}; known: {', '.join(SAMPLINGS)}")
@@ -114,7 +116,7 @@ class GANTrainer:
             "loss": loss, "z_dim": z_dim, "d_steps": d_steps, "g_steps": g_steps, "lr_g": lr_g, "lr_d": lr_d,
             "betas": tuple(betas), "batch_size": batch_size, "mismatched_term": mismatched_term,
             "aux_weight": aux_weight, "gp_weight": gp_weight, "seed": seed, "drop_last": drop_last,
-            "sampling": sampling, "l1_weight": l1_weight}
+            "sampling": sampling, "l1_weight": l1_weight, "adv_weight": adv_weight}
         self.device = pick_device(device)
         self.generator = generator.to(self.device)
         self.discriminator = discriminator.to(self.device)
@@ -201,7 +203,7 @@ class GANTrainer:
     def _g_step(self, x: Tensor, cond: Tensor, labels: Tensor | None, where: str) -> dict[str, Tensor]:
         fake = self._generate(cond)
         fake_out, fake_cls = self._discriminate(fake, cond)
-        terms = {"g_adv": self.loss_spec.g(fake_out)}
+        terms = {"g_adv": self.options["adv_weight"] * self.loss_spec.g(fake_out)}
         if self.options["l1_weight"]:
             terms["g_l1"] = self.options["l1_weight"] * l1_loss(fake, x)
         if fake_cls is not None and labels is not None and self.options["aux_weight"]:
@@ -265,7 +267,8 @@ class GANTrainer:
             raise A2VError(f"no checkpoint at {path}")
         state = torch.load(path, map_location="cpu", weights_only=True)
         saved = {k: tuple(v) if isinstance(v, list) else v for k, v in state["options"].items()}
-        saved.setdefault("l1_weight", 0.0)  # checkpoints from before the L1 term had none
+        saved.setdefault("l1_weight", 0.0)  # checkpoints from before these terms had neither
+        saved.setdefault("adv_weight", 1.0)
         differ = {k: (saved.get(k), self.options[k]) for k in _RESUME_KEYS if saved.get(k) != self.options[k]}
         if differ:
             raise A2VError(f"checkpoint {path} was written with other training options (saved, now): {differ}")

@@ -11,7 +11,11 @@ define them; the kit's definitions, fixed here and printed in the reports:
 - **MMS**, maximum of the modulation spectrum: the frequency (Hz) at which the modulation spectrum of the amplitude
   envelope peaks, between 0.5 Hz (or 2 / the clip's duration, for clips under 4 s) and 50 Hz. The envelope is the RMS in 10 ms frames every 5 ms, its mean removed; its
   magnitude spectrum is taken with a Hann window. Gygi et al.'s "max modulation" family describes where the envelope's
-  energy fluctuates most; reading it as a frequency gives values of the size printed in Liu's Tables 6-8.
+  energy fluctuates most; reading it as a frequency gives values of the size printed in Liu's Tables 6-8. The
+  height of that maximum (modulation depth) would be an equally valid reading: this is a choice.
+
+MSF is in unnormalised STFT magnitudes with the window scaled to the rate, so its values depend on the level and the
+sample rate: OSGs at 16 kHz are not on the scale of the paper's at 44.1 kHz; compare orderings, not values.
 """
 from __future__ import annotations
 

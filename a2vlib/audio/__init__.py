@@ -1,0 +1,1 @@
+"""Audio processing shared by the studies: Liu et al.'s optimisation schemes (de-noising, peak-match)."""

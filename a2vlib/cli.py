@@ -84,6 +84,17 @@ def _cmd_odg(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_pairs_from_videos(args: argparse.Namespace) -> int:
+    from a2vlib.data.video_pairs import pairs_from_videos
+
+    result = pairs_from_videos(args.folder, args.out, window=args.window, stride=args.stride, frame=args.frame,
+                               mode=args.mode, size=args.size, sample_rate=args.sample_rate)
+    print(f"a2v: {result.summary()}; manifest: {Path(args.out) / 'manifest.csv'}")
+    for video, reason in result.skipped.itertuples(index=False):
+        print(f"skipped\t{video}\t{reason}", file=sys.stderr)
+    return 0 if len(result.manifest) else 1
+
+
 def _cmd_golden(args: argparse.Namespace) -> int:
     from a2vlib.core.paths import repo_root
     from a2vlib.golden import compare_files, golden_path, pin, read_json
@@ -183,6 +194,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("test", help="the recording to grade (same length within 10 ms, sample-aligned)")
     p.add_argument("--movs", action="store_true", help="also print the 11 model output variables")
     p.set_defaults(func=_cmd_odg)
+
+    p = sub.add_parser("pairs-from-videos", help="cut a folder of videos into image-sound pairs (Sub-URMP's sliding "
+                       "window, or one pair per clip); writes pictures, sounds, manifest.csv and skipped.csv")
+    p.add_argument("folder", help="folder of videos (read only)")
+    p.add_argument("--out", required=True, help="output folder (not inside the video folder)")
+    p.add_argument("--window", type=float, default=0.5, help="seconds of sound per pair (default 0.5, Sub-URMP)")
+    p.add_argument("--stride", type=float, default=0.1, help="seconds between windows (default 0.1, Sub-URMP)")
+    p.add_argument("--frame", choices=("first", "middle"), default="first",
+                   help="the frame of a window: its first (Sub-URMP) or its middle")
+    p.add_argument("--mode", choices=("window", "clip"), default="window",
+                   help="window: sliding windows; clip: one pair per video, middle frame + whole sound (SoundNet)")
+    p.add_argument("--size", type=int, default=128, help="square picture side in pixels (default 128)")
+    p.add_argument("--sample-rate", type=int, default=22050, help="sound sample rate (default 22050)")
+    p.set_defaults(func=_cmd_pairs_from_videos)
 
     p = sub.add_parser("golden", help="compare reports/<profile>/<nb>/metrics.json with tests/golden/<nb>.json "
                                       "(exit 1 on a mismatch); --update pins them")

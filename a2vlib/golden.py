@@ -11,9 +11,12 @@ A golden file is JSON::
     {"notebook": ..., "profile": "ci", "revision": ..., "strict": false,
      "tolerance": {"rel": 0.05, "abs": 0.03, "abs_band": 1.0},
      "tolerances": {"rungs.g.fid_mean": {"rel": 0.2}},      # optional per-figure overrides, kept by --update
+     "unpinned": ["*.odg", "sync_*"],                        # optional: figures never pinned, kept by --update
      "metrics": {"dotted.key": 0.123, ...}}
 
-``strict: true`` also reports figures a run records that the file does not pin. ``a2v golden`` compares and
+``unpinned`` names figures (shell-style patterns over dotted names) that are recorded but never pinned: those that
+can be undefined on another CPU (a score with no value for a barely trained model) rather than merely drift.
+``strict: true`` also reports figures a run records that the file does not pin (the unpinned ones aside). ``a2v golden`` compares and
 (``--update``) pins; :func:`pin` writes the file atomically.
 """
 from __future__ import annotations
@@ -47,6 +50,12 @@ def golden_path(notebook: str, profile: str = "ci", folder: str | os.PathLike | 
     """``tests/golden/<notebook>.json`` for ci (``tests/golden/<profile>/<notebook>.json`` for another profile)."""
     base = Path(folder) if folder is not None else golden_dir()
     return (base if profile == "ci" else base / profile) / f"{notebook}.json"
+
+
+def _unpinned(key: str, patterns: list[str]) -> bool:
+    from fnmatch import fnmatchcase
+
+    return any(fnmatchcase(key, p) for p in patterns)
 
 
 def is_timing(key: str) -> bool:
@@ -111,6 +120,8 @@ def compare(actual: Mapping[str, Any], golden: Mapping[str, Any], rel: float | N
     mismatch; a figure the run adds is one only when the file says ``"strict": true``.
     """
     values, file_tol, per_key, strict = _golden_parts(golden)
+    unpinned = list(golden.get("unpinned") or []) if isinstance(golden.get("metrics"), Mapping) else []
+    values = {k: v for k, v in values.items() if not _unpinned(k, unpinned)}
     got = {k: v for k, v in flatten(actual).items() if not is_timing(k)}
     base = {"rel": DEFAULT_REL, "abs": DEFAULT_ABS, "abs_band": ABS_BAND, **file_tol}
     if rel is not None:
@@ -133,7 +144,7 @@ def compare(actual: Mapping[str, Any], golden: Mapping[str, Any], rel: float | N
             problems.append(f"{key}: {got[key]:.6g}, pinned {want:.6g} (differs by {diff:.4g}; allowed {how})")
     if strict:
         problems += [f"{key}: {got[key]:.6g} is recorded but not pinned (strict golden file)"
-                     for key in sorted(set(got) - set(values))]
+                     for key in sorted(set(got) - set(values)) if not _unpinned(key, unpinned)]
     return problems
 
 
@@ -163,7 +174,8 @@ def pin(metrics_json_path: str | os.PathLike, golden_path: str | os.PathLike, re
                  "abs_band": old_tol.get("abs_band", ABS_BAND)}
     run_json = metrics_json_path.parent / "run.json"
     run = read_json(run_json, "run record") if run_json.exists() else {}
-    values = {k: v for k, v in flatten(metrics).items() if not is_timing(k)}
+    unpinned = list(old.get("unpinned") or [])
+    values = {k: v for k, v in flatten(metrics).items() if not is_timing(k) and not _unpinned(k, unpinned)}
     doc = {
         "about": "Pinned figures of a ci run; compare with `a2v golden`, re-pin on purpose with `a2v golden "
                  "NOTEBOOK --update`. Values within [-abs_band, abs_band] may move by abs, others by rel x value.",
@@ -173,6 +185,7 @@ def pin(metrics_json_path: str | os.PathLike, golden_path: str | os.PathLike, re
         "strict": bool(old.get("strict", False)),
         "tolerance": tolerance,
         "tolerances": old.get("tolerances") or {},
+        **({"unpinned": unpinned} if unpinned else {}),
         "metrics": values,
     }
     return write_text(golden_path, json.dumps(doc, indent=2) + "\n")

@@ -163,6 +163,16 @@ def test_pin_writes_values_and_tolerances_atomically(tmp_path):
     pin(run / "metrics.json", golden)
     again = json.loads(golden.read_text())
     assert again["strict"] is True and again["tolerances"] == {"acc": {"abs": 0.1}} and again["tolerance"]["rel"] == 0.1
+    # unpinned figures: never written by a re-pin, never compared, not "unpinned but recorded" under strict
+    again["unpinned"] = ["nested.*"]
+    golden.write_text(json.dumps(again))
+    pin(run / "metrics.json", golden)
+    third = json.loads(golden.read_text())
+    assert third["unpinned"] == ["nested.*"] and third["metrics"] == {"acc": 0.9}
+    (run / "metrics.json").write_text(json.dumps({"acc": 0.9, "nested": {"fid": 99.0}}))
+    assert compare_files(run / "metrics.json", golden) == []
+    (run / "metrics.json").write_text(json.dumps({"acc": 0.5}))
+    assert len(compare_files(run / "metrics.json", golden)) == 1  # what is pinned is still compared
 
 
 def test_golden_command_compares_and_updates(tmp_path, capsys):

@@ -46,11 +46,9 @@ def tile_second(features: np.ndarray, sample_rate: int) -> np.ndarray:
     out = np.zeros(sample_rate, dtype=np.float32)
     # positions of the zeros: ``missing`` of them spread evenly; the features fill the rest in order
     zero_at = np.round(np.linspace(0, sample_rate - 1, missing)).astype(int) if missing else np.array([], int)
+    # (missing <= sample_rate, so the rounded positions are at least one apart and never collide)
     keep = np.ones(sample_rate, dtype=bool)
     keep[zero_at] = False
-    if keep.sum() != len(flat):  # rounding put two zeros on one place; fill from the end
-        keep = np.zeros(sample_rate, dtype=bool)
-        keep[:len(flat)] = True
     out[keep] = flat
     return out
 

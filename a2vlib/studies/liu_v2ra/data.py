@@ -126,15 +126,12 @@ def listen_items(data: V2RAData) -> list[dict[str, Any]]:
     return items
 
 
-AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
-
-
 def reference_from_folder(folder: str, category: str, sample_rate: int) -> np.ndarray:
     """The bank's recording for ``category`` (see :meth:`V2RAData.clean_reference`), read at ``sample_rate``."""
     from pathlib import Path
 
     from a2vlib.core.errors import DataError
-    from a2vlib.data.audio_io import read_audio
+    from a2vlib.data.audio_io import AUDIO_SUFFIXES, read_audio
 
     root = Path(folder).expanduser()
     if not root.is_dir():

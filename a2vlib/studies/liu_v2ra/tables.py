@@ -9,6 +9,7 @@ import pandas as pd
 import torch
 
 from a2vlib.audio.optimisation import denoise, peak_match
+from a2vlib.data.impacts import MATERIALS
 from a2vlib.papers import liu_v2ra
 from a2vlib.studies.liu_v2ra.data import V2RAData
 from a2vlib.studies.liu_v2ra.experiment import METRICS, evaluate, table8, train
@@ -73,10 +74,7 @@ def listen_generated(models: Mapping[str, Mapping[str, Any]], results: Mapping[s
     return items
 
 
-IMPACTS = ("wood", "gravel", "cloth", "plastic")
-
-
-def pooled_sync(results: Mapping[str, Mapping[str, Any]], categories: Sequence[str] = IMPACTS
+def pooled_sync(results: Mapping[str, Mapping[str, Any]], categories: Sequence[str] = MATERIALS
                 ) -> tuple[np.ndarray, int, np.ndarray]:
     """Onset errors (ms) of the generated audio pooled over the impact categories that were trained, the number of
     their events, and the same detector's errors on the real audio (what the detector alone costs)."""

@@ -1,5 +1,6 @@
 # a2v study kit. Two commands on a fresh machine:
 #   make reports   set up what is missing, then run every notebook with the lab profile into reports/lab/
+#                  (PROFILE=real: 00, 02 and 04 on spoken digits and MNIST; PROFILE=ci or paper likewise)
 #   make test      set up what is missing, then all tests (unit, notebooks under the ci profile, nbval)
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -46,6 +47,7 @@ unit: setup
 	TQDM_DISABLE=1 $(PY) -m pytest -p no:cacheprovider tests -m "not notebooks"
 
 reports: setup
+	@if [ "$(PROFILE)" = real ]; then $(VENV)/bin/a2v fsdd; fi
 	TQDM_DISABLE=1 $(VENV)/bin/a2v report --profile $(PROFILE)
 
 report: setup

@@ -27,7 +27,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from a2vlib.report import run_all
 
-    results = run_all(args.profile, args.only or None, args.reports_dir, args.show_code)
+    results = run_all(args.profile, args.only or None, args.reports_dir, args.show_code, cluster=args.cluster)
     failed = [r.name for r in results if r.status != "ok"]
     if failed:
         print(f"a2v: failed notebooks: {', '.join(failed)}", file=sys.stderr)
@@ -95,6 +95,29 @@ def _cmd_pairs_from_videos(args: argparse.Namespace) -> int:
     return 0 if len(result.manifest) else 1
 
 
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from a2vlib.sweep import run_sweep
+
+    table = run_sweep(args.notebook, args.grid, args.profile, args.cluster, args.reports_dir)
+    failed = table[table.status != "ok"]
+    for row in failed.itertuples():
+        print(f"a2v: set {row.set} failed: {row.error}", file=sys.stderr)
+    return 1 if len(failed) else 0
+
+
+def _cmd_fsdd(args: argparse.Namespace) -> int:
+    from a2vlib.data import digits
+
+    if args.download:
+        print(f"a2v: FSDD in {digits.download(args.dest)}")
+    table = digits.read_fsdd(args.dest or "")
+    counts = table.split.value_counts()
+    print(f"a2v: FSDD at {digits.find_fsdd(args.dest or '')}: {len(table)} recordings, {table.speaker.nunique()} "
+          f"speakers, {counts.get('train', 0)} train / {counts.get('test', 0)} test; "
+          "run the real profile with `make reports PROFILE=real`")
+    return 0
+
+
 def _cmd_golden(args: argparse.Namespace) -> int:
     from a2vlib.core.paths import repo_root
     from a2vlib.golden import compare_files, golden_path, pin, read_json
@@ -153,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     def common(p: argparse.ArgumentParser, notebook: bool) -> None:
         if notebook:
             p.add_argument("notebook", help="notebook name, e.g. 01_data_cleaning")
-        p.add_argument("--profile", default="lab", help="parameter profile: ci, lab or paper (default: lab)")
+        p.add_argument("--profile", default="lab", help="parameter profile: ci, lab, paper or real (default: lab)")
         p.add_argument("--reports-dir", default=None, help="where reports go (default: <repo>/reports)")
 
     p = sub.add_parser("run", help="run one notebook into reports/<profile>/<notebook>/")
@@ -167,7 +190,21 @@ def build_parser() -> argparse.ArgumentParser:
     common(p, False)
     p.add_argument("--only", nargs="*", help="run only these notebooks")
     p.add_argument("--show-code", action="store_true", help="keep the code cells in the HTML reports")
+    p.add_argument("--cluster", default=None, help="where the units run: local[:N] (a LocalCluster of N one-thread "
+                   "workers), tcp://host:8786 (a running Dask scheduler) or slurm[:N] (dask-jobqueue, options in "
+                   "params/cluster/slurm.yaml); default: here, one after another")
     p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("sweep", help="run one notebook over a grid of parameter sets: one report per set and a "
+                       "comparison table (reports/sweeps/<grid>/<notebook>/comparison.html)")
+    p.add_argument("notebook", help="notebook name, e.g. 04_ablation")
+    p.add_argument("--grid", required=True, help="grid file, e.g. params/sweeps/seeds.yaml")
+    p.add_argument("--profile", default=None, help="profile the sets start from (default: the grid's, else ci)")
+    p.add_argument("--reports-dir", default=None, help="where the sweep goes (default: <repo>/reports/sweeps)")
+    p.add_argument("--cluster", default=None, help="where the units run: local[:N] (a LocalCluster of N one-thread "
+                   "workers), tcp://host:8786 (a running Dask scheduler) or slurm[:N] (dask-jobqueue, options in "
+                   "params/cluster/slurm.yaml); default: here, one after another")
+    p.set_defaults(func=_cmd_sweep)
 
     p = sub.add_parser("index", help="rebuild reports/<profile>/index.html from what is there")
     common(p, False)
@@ -208,6 +245,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=int, default=128, help="square picture side in pixels (default 128)")
     p.add_argument("--sample-rate", type=int, default=22050, help="sound sample rate (default 22050)")
     p.set_defaults(func=_cmd_pairs_from_videos)
+
+    p = sub.add_parser("fsdd", help="find the Free Spoken Digit Dataset (the real profile's sounds) and say what is "
+                       "there; --download fetches it from its public repository (needs the internet)")
+    p.add_argument("--dest", default=None, help="the FSDD folder (default: A2V_FSDD, <A2V_DATA>/fsdd, data/fsdd)")
+    p.add_argument("--download", action="store_true", help="download FSDD v1.0.9 into --dest (default data/fsdd)")
+    p.set_defaults(func=_cmd_fsdd)
 
     p = sub.add_parser("golden", help="compare reports/<profile>/<nb>/metrics.json with tests/golden/<nb>.json "
                                       "(exit 1 on a mismatch); --update pins them")

@@ -14,7 +14,9 @@ from a2vlib import registry
 from a2vlib.core.errors import ParamsError
 from a2vlib.core.paths import repo_root
 
-PROFILES = ("ci", "lab", "paper")
+PROFILES = ("ci", "lab", "paper", "real")
+# profiles with a file for every notebook; the others (real: FSDD + MNIST digits) run the notebooks they have files for
+FULL_PROFILES = ("ci", "lab", "paper")
 _NUMBER = (int, float)
 
 
@@ -39,6 +41,17 @@ def notebook_path(name: str | os.PathLike) -> Path:
 def list_notebooks() -> list[str]:
     """Names of the numbered notebooks, in order."""
     return sorted(p.stem for p in notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
+
+
+def profile_notebooks(profile: str) -> list[str]:
+    """The notebooks a profile runs: every one for a full profile, else those with a file in ``params/<profile>/``."""
+    if profile in FULL_PROFILES:
+        return list_notebooks()
+    names = [n for n in list_notebooks() if profile_path(n, profile).exists()]
+    if not names:
+        raise ParamsError(f"profile {profile!r}: no notebook has a file in {repo_root() / 'params' / profile}; "
+                          f"known profiles: {', '.join(PROFILES)}")
+    return names
 
 
 def notebook_defaults(path: str | os.PathLike) -> dict[str, Any]:

@@ -19,6 +19,10 @@ REGISTRY: dict[str, dict[str, str]] = {
         "mfcc": "a2vlib.features.conditioning:sound_vectors",
         "soundnet": "a2vlib.features.conditioning:sound_vectors",
     },
+    "dataset": {  # the pairs the S2I notebooks (00, 02, 04) train on: a parameter, not a copy of the notebooks
+        "scenesynth": "a2vlib.data.catalog:scenesynth",
+        "digits": "a2vlib.data.digits:write_pairs",
+    },
     "feature_summary": {  # how a feature sequence becomes one vector
         "mean": "a2vlib.features.conditioning:sound_vectors",
         "mean_std": "a2vlib.features.conditioning:sound_vectors",
@@ -52,7 +56,7 @@ REGISTRY: dict[str, dict[str, str]] = {
 }
 
 # Parameter names whose values name registered parts: checked when a profile loads, so a typo fails at once.
-PARAM_KINDS: dict[str, str] = {"feature": "feature", "features": "feature", "summary": "feature_summary",
+PARAM_KINDS: dict[str, str] = {"dataset": "dataset", "feature": "feature", "features": "feature", "summary": "feature_summary",
                                "fid_backbone": "fid_backbone"}
 
 

@@ -283,19 +283,37 @@ tr.failed{{background:#fdd}} tr.ok td:nth-child(2){{color:#070}}</style></head>
 
 
 def run_all(profile: str, notebooks: Sequence[str] | None = None, reports_dir: str | os.PathLike | None = None,
-            show_code: bool = False, echo: Any = print) -> list[NotebookResult]:
-    """Run notebooks one after another (never side by side: two torch jobs on two cores crawl), then the index."""
-    from a2vlib.params import list_notebooks
+            show_code: bool = False, echo: Any = print, cluster: str | None = None) -> list[NotebookResult]:
+    """Run notebooks one after another (never side by side on one machine: two torch jobs on two cores crawl), or,
+    with ``cluster`` (see :mod:`a2vlib.core.executor`), as tasks on a Dask cluster whose workers share the cache;
+    then the index."""
+    from a2vlib.core.executor import executor
+    from a2vlib.params import profile_notebooks
 
-    results = []
-    for name in notebooks or list_notebooks():
-        echo(f"[a2v] {profile}: running {name} ...")
-        res = run_notebook(name, profile, reports_dir=reports_dir, show_code=show_code)
-        echo(f"[a2v] {profile}: {name} {res.status} in {res.elapsed_s:.1f} s" + (f" ({res.error})" if res.error else ""))
-        results.append(res)
+    names = list(notebooks or profile_notebooks(profile))
+    if cluster:
+        with executor(cluster, echo) as ex:
+            results = ex.map(_run_unit, [(name, profile, reports_dir, show_code) for name in names],
+                             desc=f"{profile} notebooks")
+        for res in results:
+            echo(f"[a2v] {profile}: {res.name} {res.status} in {res.elapsed_s:.1f} s"
+                 + (f" ({res.error})" if res.error else ""))
+    else:
+        results = []
+        for name in names:
+            echo(f"[a2v] {profile}: running {name} ...")
+            res = run_notebook(name, profile, reports_dir=reports_dir, show_code=show_code)
+            echo(f"[a2v] {profile}: {name} {res.status} in {res.elapsed_s:.1f} s"
+                 + (f" ({res.error})" if res.error else ""))
+            results.append(res)
     index = build_index(profile, reports_dir)
     echo(f"[a2v] index: {index}")
     return results
+
+
+def _run_unit(unit: tuple[str, str, Any, bool]) -> NotebookResult:
+    name, profile, reports_dir, show_code = unit
+    return run_notebook(name, profile, reports_dir=reports_dir, show_code=show_code)
 
 
 NBVAL_MARK = "# NBVAL_CHECK_OUTPUT"

@@ -42,6 +42,7 @@ def image_grid(images: Sequence[Sequence[np.ndarray]], row_labels: Sequence[str]
 def spectrogram_grid(waveforms: Sequence[np.ndarray], sr: int, titles: Sequence[str], ncols: int = 3):
     """Log-mel spectrograms of several clips side by side; returns the figure."""
     import librosa.display
+    from matplotlib.ticker import MaxNLocator
 
     from a2vlib.features.spectral import log_mel
 
@@ -53,6 +54,7 @@ def spectrogram_grid(waveforms: Sequence[np.ndarray], sr: int, titles: Sequence[
             continue
         librosa.display.specshow(log_mel(waveforms[k], sr, n_mels=64), sr=sr, hop_length=512, x_axis="time",
                                  y_axis="mel", ax=ax, vmin=-80, vmax=0, cmap="magma")
+        ax.xaxis.set_major_locator(MaxNLocator(3))  # short clips (spoken digits) otherwise crowd the time axis
         ax.set_title(titles[k], fontsize=9)
         ax.set_xlabel(""), ax.set_ylabel("")
     fig.tight_layout()
@@ -194,9 +196,12 @@ def ladder_plot(summary: pd.DataFrame):
     ax.set_xticks(x, ticks)
     ax.set(title="Paper: Inception Score (Table 4)", ylabel="mean ± std over 10 splits")
     ax = axes[0][2]
-    ax.errorbar(x, summary.accuracy_mean, yerr=summary.accuracy_std.fillna(0), marker="o", label="scene judge")
-    ax.errorbar(x, summary.object_accuracy_mean, yerr=summary.object_accuracy_std.fillna(0), marker="s",
-                label="object judge")
+    has_object = summary.object_accuracy_mean.notna().any()  # digits have one judge, no object judge
+    ax.errorbar(x, summary.accuracy_mean, yerr=summary.accuracy_std.fillna(0), marker="o",
+                label="scene judge" if has_object else "judge")
+    if has_object:
+        ax.errorbar(x, summary.object_accuracy_mean, yerr=summary.object_accuracy_std.fillna(0), marker="s",
+                    label="object judge")
     ax.set_xticks(x, ticks)
     ax.set_ylim(0, 1)
     ax.set_title("Ours: accuracy of generated images")
@@ -205,14 +210,21 @@ def ladder_plot(summary: pd.DataFrame):
     return fig
 
 
-def budget_plot(curve: pd.DataFrame, real_object_accuracy: float | None = None, target: float | None = None):
-    """Object- and scene-judge accuracy of generated images against training epochs (and seconds)."""
+def budget_plot(curve: pd.DataFrame, real: Mapping[str, float] | float | None = None, target: float | None = None):
+    """Object- and scene-judge accuracy of generated images against training epochs (and seconds), with the judges'
+    accuracy on real images (``real``: the ``accuracy`` / ``object_accuracy`` of row (a), or one number for the object
+    judge) as dashed lines. A judge that is not there (all NaN, as the object judge on digits) is left out."""
     fig, axes = _figure(1, 1, cell=5.0)
     ax = axes[0][0]
-    ax.plot(curve.epoch, curve.object_accuracy, marker="s", label="object judge")
-    ax.plot(curve.epoch, curve.scene_accuracy, marker="o", label="scene judge")
-    if real_object_accuracy is not None:
-        ax.axhline(real_object_accuracy, ls="--", color="tab:gray", label="object judge on real images")
+    scene_name = curve.attrs.get("scene_name", "scene judge")
+    real = {"object_accuracy": real} if real is None or isinstance(real, (int, float)) else real
+    for column, name, marker, colour in (("object_accuracy", "object judge", "s", "tab:blue"),
+                                         ("scene_accuracy", scene_name, "o", "tab:orange")):
+        if column in curve and curve[column].notna().any():
+            ax.plot(curve.epoch, curve[column], marker=marker, color=colour, label=name)
+            on_real = real.get("accuracy" if column == "scene_accuracy" else column)
+            if on_real is not None and np.isfinite(on_real):
+                ax.axhline(on_real, ls="--", color=colour, alpha=0.6, label=f"{name} on real images")
     if target is not None:
         ax.axhline(target, ls=":", color="tab:red", label=f"target {target:.0%}")
     ax.set(xlabel="epochs", ylabel="accuracy of generated test images", ylim=(0, 1),

@@ -4,8 +4,8 @@ import pytest
 from a2vlib.core.cache import params_hash
 from a2vlib.core.errors import ParamsError
 from a2vlib.core.paths import repo_root
-from a2vlib.params import (PROFILES, list_notebooks, load_params, notebook_defaults, notebook_path, parse_override,
-                           profile_path, read_yaml)
+from a2vlib.params import (FULL_PROFILES, PROFILES, list_notebooks, load_params, notebook_defaults, notebook_path,
+                           parse_override, profile_notebooks, profile_path, read_yaml)
 
 
 @pytest.fixture
@@ -84,11 +84,30 @@ def test_hash_is_stable_and_order_free():
     assert len(params_hash({"a": 1})) == 12
 
 
-@pytest.mark.parametrize("profile", PROFILES)
-def test_every_notebook_has_a_valid_file_in_every_profile(profile):
+@pytest.mark.parametrize("profile", FULL_PROFILES)
+def test_every_notebook_has_a_valid_file_in_every_full_profile(profile):
     for name in list_notebooks():
         assert profile_path(name, profile).exists(), f"missing params/{profile}/{name}.yaml"
         load_params(name, profile)  # raises on an unknown key or a wrong type
+
+
+def test_the_real_profile_runs_00_02_04_on_digits():
+    """The real profile is the same notebooks with the dataset as a parameter: 00, 02 and 04 on spoken digits."""
+    names = profile_notebooks("real")
+    assert [n[:2] for n in names] == ["00", "02", "04"]
+    for name in names:
+        params = load_params(name, "real")
+        assert params["dataset"] == "digits", name
+    folder = repo_root() / "params" / "real"
+    assert read_yaml(folder / "digits.yaml")["dataset"] == "digits"
+    for path in _profile_files("real"):
+        if path.name != "digits.yaml":
+            assert "dataset" not in read_yaml(path), f"{path}: the dataset belongs in digits.yaml alone"
+
+
+def test_a_profile_with_no_files_is_an_error(tmp_path):
+    with pytest.raises(ParamsError, match="no notebook has a file"):
+        profile_notebooks("nosuchprofile")
 
 
 @pytest.mark.parametrize("name", list_notebooks())
@@ -200,6 +219,7 @@ def _profile_files(profile):
 
 @pytest.mark.parametrize("profile", PROFILES)
 def test_every_profile_file_is_a_mapping_of_known_keys(profile):
+    assert _profile_files(profile), f"params/{profile}/ holds no file"
     known = set().union(*(notebook_defaults(notebook_path(n)) for n in list_notebooks())) | {"extends"}
     for path in _profile_files(profile):
         data = read_yaml(path)
@@ -207,7 +227,7 @@ def test_every_profile_file_is_a_mapping_of_known_keys(profile):
         assert set(data) <= known, f"{path}: keys no notebook has: {sorted(set(data) - known)}"
 
 
-@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("profile", FULL_PROFILES)
 def test_the_dataset_is_defined_once_per_profile(profile):
     resolved = {name: load_params(name, profile) for name in list_notebooks()}
     for key in SCENESYNTH_KEYS + CLEANING_KEYS:
@@ -225,7 +245,7 @@ def test_the_dataset_is_defined_once_per_profile(profile):
                 assert not stray, f"{path}: sets {stray}, which belong in {folder / file} alone (extend it instead)"
 
 
-@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("profile", FULL_PROFILES)
 def test_notebook_files_take_the_dataset_by_extends(profile):
     """Every notebook that has the dataset keys gets them from scenesynth.yaml (directly or through another file)."""
     for name in list_notebooks():
@@ -247,7 +267,7 @@ def test_parameters_cells_agree_on_shared_keys():
             assert repr(first[1]) == repr(value), f"{key}: {first[0]} has {first[1]!r}, {name} has {value!r}"
 
 
-@pytest.mark.parametrize("profile", [p for p in PROFILES if p != "ci"])
+@pytest.mark.parametrize("profile", [p for p in FULL_PROFILES if p != "ci"])
 def test_volume_study_loads_the_budget_curve_model(profile):
     """05 loads, from the cache, the model that 04's budget curve trained: same epochs (and the same S2I sizes)."""
     nb04, nb05 = (next(n for n in list_notebooks() if n.startswith(p)) for p in ("04_", "05_"))
@@ -258,7 +278,7 @@ def test_volume_study_loads_the_budget_curve_model(profile):
     assert {k: p04[k] for k in shared} == {k: p05[k] for k in shared}
 
 
-@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("profile", FULL_PROFILES)
 def test_every_notebook_of_a_profile_uses_one_dataset(profile):
     """01 cleans what 02-05 train on: every notebook's parameters define the same SceneSynth-9 (a model's image
     size, say, must not leak into the dataset's definition)."""

@@ -4,7 +4,7 @@ import pytest
 
 from a2vlib import registry
 from a2vlib.core.errors import ParamsError
-from a2vlib.params import PROFILES, list_notebooks, load_params
+from a2vlib.params import PROFILES, list_notebooks, load_params, profile_notebooks
 
 
 @pytest.mark.parametrize("kind", list(registry.REGISTRY))
@@ -38,7 +38,7 @@ def test_registry_matches_the_code_it_names():
 
 @pytest.mark.parametrize("profile", PROFILES)
 def test_profiles_name_registered_parts(profile):
-    for notebook in list_notebooks():
+    for notebook in profile_notebooks(profile):
         params = load_params(notebook, profile)
         for key, kind in registry.PARAM_KINDS.items():
             values = params.get(key)

@@ -346,6 +346,23 @@ def test_ladder_findings_only_g():
     assert len(ladder.findings(runs[runs.rung.isin(["c", "d", "g"])], _upper(0.9))) == 1 + 3 + 1 + 2
 
 
+def test_ladder_findings_with_one_judge_digits():
+    # digits: no object judge (NaN), so no object claim, and the kit's target is the digit judge's accuracy
+    from types import SimpleNamespace
+
+    runs = _ladder_runs(PAPER_ORDER).assign(object_accuracy=float("nan"))
+    runs.loc[runs.rung == "g", "accuracy"] = [0.77, 0.78, 0.79]
+    found = ladder.findings(runs[runs.rung.isin(["c", "g"])], {**_upper(float("nan")), "accuracy": 0.99}, 0.8,
+                            SimpleNamespace(scene_name="digit judge"))
+    claims = [f.claim for f in found]
+    assert not any("object" in c for c in claims)
+    assert claims[1:] == ["the full model (g) is above the cGAN (c) in classifier score",
+                          "the full model (g) is above the cGAN (c) in digit-judge accuracy",
+                          "(g)'s images are read as their class: digit-judge accuracy reaches 80%",
+                          "(g)'s digit-judge accuracy reaches half of real images' (0.99)"]
+    assert statuses(found)[-2:] == [FAILS, HOLDS]  # 0.78 +- 0.01 is short of 0.8; above 0.495
+
+
 def test_ladder_findings_without_g():
     # without (g) there is neither (g) vs (c) nor an object target, whether or not row (a) is given
     runs = _ladder_runs(PAPER_ORDER)

@@ -23,9 +23,37 @@ def resolve_path(path: str | os.PathLike) -> Path:
     return p if p.is_absolute() else repo_root() / p
 
 
+def shared_data_dir_candidates() -> list[Path]:
+    """Where real data sets may live, in order: ``A2V_DATA`` when set; else ``<repo>/../shared/data`` and, for a
+    clone of a local repository, ``<that repository>/../shared/data`` (a fresh clone of the workplace's checkout
+    finds the workplace's data without a setting)."""
+    if os.environ.get("A2V_DATA"):
+        return [Path(os.environ["A2V_DATA"])]
+    found = [repo_root().parent / "shared" / "data"]
+    origin = _local_origin()
+    if origin is not None:
+        found.append(origin.parent / "shared" / "data")
+    return found
+
+
+@lru_cache(maxsize=1)
+def _local_origin() -> Path | None:
+    """The folder this repository was cloned from, when that was a local path (``git remote get-url origin``)."""
+    import subprocess
+
+    try:
+        url = subprocess.run(["git", "-C", str(repo_root()), "remote", "get-url", "origin"], capture_output=True,
+                             text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    url = url[len("file://"):] if url.startswith("file://") else url
+    return Path(url).resolve() if url and Path(url).is_dir() else None
+
+
 def shared_data_dir() -> Path:
-    """Where real data sets live: ``A2V_DATA`` or ``<repo>/../shared/data``."""
-    return Path(os.environ.get("A2V_DATA", repo_root().parent / "shared" / "data"))
+    """Where real data sets live: the first of :func:`shared_data_dir_candidates` that exists (else the first)."""
+    candidates = shared_data_dir_candidates()
+    return next((p for p in candidates if p.is_dir()), candidates[0])
 
 
 def cache_dir() -> Path:

@@ -7,6 +7,8 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from a2vlib import registry
+from a2vlib.data import digits
 from a2vlib.data import scenesynth as scenes
 from a2vlib.core.errors import ParamsError
 from a2vlib.core.cache import cache_folder
@@ -25,9 +27,36 @@ def scenes_config(params: Mapping[str, Any]) -> scenes.SceneSynthConfig:
     return scenes.SceneSynthConfig(**{k: params[k] for k in DATASET_PARAMS if k in params})
 
 
+def dataset_name(params: Mapping[str, Any]) -> str:
+    """The ``dataset`` parameter (``scenesynth`` when a notebook has none), checked against the registry."""
+    return registry.check("dataset", params.get("dataset", "scenesynth"), "parameter 'dataset'")
+
+
 def dataset_key(params: Mapping[str, Any]) -> dict[str, Any]:
-    """What defines the dataset for cache keys: its configuration and the generator's version."""
+    """What defines the dataset for cache keys: SceneSynth-9's configuration and generator version (the key has
+    stayed so since before other datasets, so caches survive), or the digit pairs' recordings and seed."""
+    if dataset_name(params) == "digits":
+        return digits.dataset_key(params)
     return {"generator_version": scenes.GENERATOR_VERSION, **scenes_config(params).to_dict()}
+
+
+def dataset(params: Mapping[str, Any]) -> tuple[Path, pd.DataFrame]:
+    """The pairs of the ``dataset`` parameter: SceneSynth-9 (:func:`scenesynth`) or spoken digits with MNIST
+    pictures (:func:`a2vlib.data.digits.write_pairs`), written once into the cache. Returns the folder and its
+    manifest (the same columns for both)."""
+    return registry.get("dataset", dataset_name(params))(params)
+
+
+def classes(manifest: pd.DataFrame) -> list[str]:
+    """The sound classes of a manifest in the dataset's own order (SceneSynth's nine and 'other', or the digits)."""
+    known = [*scenes.CLASSES, scenes.OTHER, *digits.DIGITS]
+    present = set(manifest.sound_class.astype(str))
+    return [c for c in known if c in present] + sorted(present - set(known))
+
+
+def showcase_split(manifest: pd.DataFrame) -> str:
+    """The split whose pairs a tour shows: SceneSynth's clean ``reference`` pairs, else ``train``."""
+    return "reference" if (manifest.split == "reference").any() else "train"
 
 
 def scenesynth(params: Mapping[str, Any], data_dir: str | None = None) -> tuple[Path, pd.DataFrame]:
@@ -41,8 +70,7 @@ def scenesynth(params: Mapping[str, Any], data_dir: str | None = None) -> tuple[
 
 def summary(manifest: pd.DataFrame) -> pd.DataFrame:
     """Pairs per split and sound class."""
-    order = [*scenes.CLASSES, scenes.OTHER]
-    table = pd.crosstab(manifest.sound_class, manifest.split).reindex(order).fillna(0).astype(int)
+    table = pd.crosstab(manifest.sound_class, manifest.split).reindex(classes(manifest)).fillna(0).astype(int)
     table.loc["total"] = table.sum()
     return table
 
@@ -52,9 +80,11 @@ def discrepancy_summary(manifest: pd.DataFrame) -> pd.DataFrame:
     return pd.crosstab(manifest.discrepancy, manifest.split)
 
 
-def pick(manifest: pd.DataFrame, split: str = "reference", per_class: int = 1, seed: int = 0,
+def pick(manifest: pd.DataFrame, split: str | None = None, per_class: int = 1, seed: int = 0,
          by: str = "sound_class", consistent_only: bool = True) -> pd.DataFrame:
-    """``per_class`` rows per class of ``by`` (nine classes, in order), drawn with a seed."""
+    """``per_class`` rows per class of ``by`` (in the dataset's order), drawn with a seed, from ``split``
+    (default: :func:`showcase_split`)."""
+    split = split or showcase_split(manifest)
     rows = manifest[manifest.split == split]
     if consistent_only:
         rows = rows[rows.is_consistent.astype(bool)]
@@ -62,8 +92,8 @@ def pick(manifest: pd.DataFrame, split: str = "reference", per_class: int = 1, s
         raise ParamsError(f"no pairs in split {split!r}; enlarge the dataset parameters")
     parts = [g.sample(min(per_class, len(g)), random_state=seed) for _, g in rows.groupby(by, sort=False)]
     out = pd.concat(parts)
-    order = {c: i for i, c in enumerate([*scenes.CLASSES, scenes.OTHER])}
-    return out.sort_values(by, key=lambda s: s.map(order), kind="stable")
+    order = {c: i for i, c in enumerate(classes(manifest))}
+    return out.sort_values(by, key=lambda s: s.map(order).fillna(len(order)), kind="stable")
 
 
 def image_rows(root: Path, rows: pd.DataFrame, by: str = "sound_class") -> tuple[list[list[np.ndarray]], list[str]]:
@@ -84,27 +114,32 @@ def gallery_items(root: Path, rows: pd.DataFrame, columns: tuple[str, ...] = ())
 def loudness_ladder(root: Path, manifest: pd.DataFrame, cls: str, n: int = 5) -> pd.DataFrame:
     """``n`` clean reference pairs of one class spread over the loudness range, quietest first, with the measured
     visual magnitude and sound level beside the loudness."""
-    rows = manifest[(manifest.split == "reference") & (manifest.sound_class == cls)].sort_values("loudness")
+    split = showcase_split(manifest)
+    rows = manifest[(manifest.split == split) & (manifest.sound_class == cls)].sort_values("loudness")
     if rows.empty:
-        raise ParamsError(f"no reference pairs of class {cls!r}; choose one of {', '.join(scenes.CLASSES)}")
+        known = [c for c in classes(manifest) if c != scenes.OTHER]
+        raise ParamsError(f"no {split} pairs of class {cls!r} (parameter ladder_class); choose one of "
+                          f"{', '.join(known)}")
     rows = rows.iloc[np.unique(np.linspace(0, len(rows) - 1, n).round().astype(int))].copy()
     rows["visual_magnitude"] = scenes.visual_magnitude(scenes.load_images(root, rows))
     rows["rms_db"] = [20 * np.log10(np.sqrt(np.mean(y ** 2)) + 1e-12) for y in scenes.load_audio(root, rows)]
     return rows
 
 
-def loudness_relation(root: Path, manifest: pd.DataFrame, split: str = "reference") -> pd.DataFrame:
-    """Loudness and measured visual magnitude of every clean pair of the nine classes in a split: the ground-truth
-    relation the volume study measures against."""
+def loudness_relation(root: Path, manifest: pd.DataFrame, split: str | None = None) -> pd.DataFrame:
+    """Loudness and measured visual magnitude of every consistent pair in a split (default
+    :func:`showcase_split`), SceneSynth's 'other' left out: on SceneSynth the ground-truth relation the volume study
+    measures against; on real pairs made by class (digits), what ties a recording's level to its picture (nothing)."""
+    split = split or showcase_split(manifest)
     rows = manifest[(manifest.split == split) & manifest.is_consistent.astype(bool)
-                    & manifest.sound_class.isin(scenes.CLASSES)].copy()
+                    & (manifest.sound_class != scenes.OTHER)].copy()
     rows["visual_magnitude"] = scenes.visual_magnitude(scenes.load_images(root, rows))
     return rows[["pair_id", "sound_class", "loudness", "visual_magnitude"]]
 
 
 def sample_rate(root: Path) -> int:
     """The dataset's sample rate (its ``config.json``)."""
-    return int(scenes.read_config(root)["sample_rate"])
+    return int((digits.read_config(root) if digits.is_digits(root) else scenes.read_config(root))["sample_rate"])
 
 
 def load_audio(root: Path, rows: pd.DataFrame) -> list[np.ndarray]:

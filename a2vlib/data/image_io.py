@@ -31,6 +31,19 @@ def read_image(path: str | os.PathLike, size: int | None = None) -> np.ndarray:
     return arr
 
 
+def resize_images(images: np.ndarray, height: int, width: int | None = None) -> np.ndarray:
+    """uint8 (N, H, W, 3) pictures resized to ``height`` x ``width`` (default square), bilinear as
+    :func:`read_image` resizes; returned as they are when already that size."""
+    from PIL import Image
+
+    width = height if width is None else width
+    images = np.asarray(images)
+    if images.shape[1:3] == (height, width):
+        return images
+    return np.stack([np.asarray(Image.fromarray(im).resize((width, height), Image.BILINEAR), dtype=np.uint8)
+                     for im in images])
+
+
 def check_image(img: np.ndarray, name: str = "image") -> np.ndarray:
     """Validate an in-memory image: uint8 (H, W, 3)."""
     img = np.asarray(img)

@@ -179,22 +179,24 @@ def generate(config: InstrumentConfig = InstrumentConfig()) -> tuple[list[np.nda
             labels.append(instrument)
     info = {"soundfont": name, "soundfont_path": str(path), "seed": config.seed,
             "n_per_class": config.n_per_class, "seconds": config.seconds, "sample_rate": config.sample_rate,
-            "instruments": list(INSTRUMENTS), "programs": {k: list(v) for k, v in GM_PROGRAMS.items()},
+            "instruments": list(INSTRUMENTS), "classes": list(INSTRUMENTS), "programs": {k: list(v) for k, v in GM_PROGRAMS.items()},
             "viola_shares_violin_samples": name == "TimGM6mb"}
     return waveforms, labels, info
 
 
 def describe(clips: tuple[list[np.ndarray], list[str], dict]) -> Any:
-    """What :func:`generate` made: the font actually used, clips per instrument, length and rate."""
+    """What :func:`generate` (or :func:`a2vlib.data.digits.classification_clips`) made: the font actually used or
+    the recordings' source, clips per class, length and rate."""
     import pandas as pd
 
     info = clips[2]
-    return pd.Series({k: info[k] for k in ("soundfont", "n_per_class", "seconds", "sample_rate",
-                                           "viola_shares_violin_samples") if k in info})
+    return pd.Series({k: info[k] for k in ("soundfont", "source", "speakers", "n_per_class", "seconds",
+                                           "sample_rate", "viola_shares_violin_samples") if k in info})
 
 
 def one_per_instrument(clips: tuple[list[np.ndarray], list[str], dict]) -> tuple[list[np.ndarray], int, list[str]]:
-    """The first clip of each instrument: (waveforms, sample rate, titles) for :func:`a2vlib.viz.spectrogram_grid`."""
+    """The first clip of each class (instrument, or digit): (waveforms, sample rate, titles) for
+    :func:`a2vlib.viz.spectrogram_grid`."""
     waves, labels, info = clips
-    first = [labels.index(c) for c in INSTRUMENTS if c in labels]
+    first = [labels.index(c) for c in info.get("classes", INSTRUMENTS) if c in labels]
     return [waves[i] for i in first], int(info["sample_rate"]), [labels[i] for i in first]

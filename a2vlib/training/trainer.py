@@ -29,8 +29,9 @@ import torch
 from torch import Tensor, nn
 
 from a2vlib.core.atomic import atomic_path
-from a2vlib.core.cache import cache_folder
+from a2vlib.core.cache import build_lock, cache_folder
 from a2vlib.core.errors import A2VError, DataError
+from a2vlib.training import distributed
 from a2vlib.training.batches import Samples as _Samples, mismatched_indices
 from a2vlib.training.losses import GP_WEIGHT, aux_classifier_loss, get_loss, gradient_penalty, l1_loss
 from a2vlib.core.device import pick_device, seed_everything
@@ -138,7 +139,9 @@ class GANTrainer:
         z_dim = self.options["z_dim"]
         if z_dim is None:
             return self.generator(cond)
-        return self.generator(cond, torch.randn(cond.shape[0], z_dim, device=cond.device))
+        # drawn for the global batch, this process's share taken: the same noise as one process would draw
+        z = torch.randn(cond.shape[0] * distributed.world()[1], z_dim, device=cond.device)
+        return self.generator(cond, distributed.share(z))
 
     def _discriminate(self, x: Tensor, cond: Tensor) -> tuple[Tensor, Tensor | None]:
         out = self.discriminator(x, cond)
@@ -176,6 +179,7 @@ class GANTrainer:
         self._guard(who, terms, total, where)
         optimiser.zero_grad(set_to_none=True)
         total.backward()
+        distributed.average_gradients(p for group in optimiser.param_groups for p in group["params"])
         optimiser.step()
         return total
 
@@ -249,15 +253,21 @@ class GANTrainer:
         self.data_generator.set_state(state["data"])
 
     def save_checkpoint(self) -> Path:
-        """Write the whole training state atomically: a reader (or a resumed run) never sees a partial file."""
+        """Write the whole training state atomically: a reader (or a resumed run) never sees a partial file. Under
+        data parallelism rank 0 writes and the others wait for it."""
         if self.checkpoint_path is None:
             raise A2VError("no checkpoint_dir was given to the trainer")
+        if not distributed.is_main():
+            distributed.barrier()
+            self._checkpoint_epoch = self.epoch
+            return self.checkpoint_path
         state = {"epoch": self.epoch, "history": self.history, "options": self.options,
                  "generator": self.generator.state_dict(), "discriminator": self.discriminator.state_dict(),
                  "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(), "rng": self._rng_state()}
         with atomic_path(self.checkpoint_path) as tmp:
             torch.save(state, tmp)
         self._checkpoint_epoch = self.epoch
+        distributed.barrier()
         return self.checkpoint_path
 
     def load_checkpoint(self, path: str | Path | None = None) -> None:
@@ -292,6 +302,7 @@ class GANTrainer:
         n_batches = samples.n // bs if self.options["drop_last"] else math.ceil(samples.n / bs)
         if n_batches == 0:
             raise DataError(f"{samples.n} training samples make no full batch of {bs}; lower batch_size")
+        distributed.check_batch(bs)  # batch_size is the global batch; each process takes its share
         seed_everything(self.options["seed"], deterministic=self.deterministic)
         if resume and self.checkpoint_path is not None and self.checkpoint_path.exists():
             self.load_checkpoint()
@@ -327,18 +338,19 @@ class GANTrainer:
         counts: dict[str, int] = {}
         n_seen = 0
         for it in range(n_batches):
-            x, cond, labels = samples.batch(order[it * bs:(it + 1) * bs])
+            x, cond, labels = samples.batch(distributed.share(order[it * bs:(it + 1) * bs]))
             x, cond = x.to(self.device, non_blocking=True), cond.to(self.device, non_blocking=True)
             labels = None if labels is None else labels.to(self.device, non_blocking=True)
             for step in self._iteration(x, cond, labels, epoch, it + 1):
                 for k, v in step.items():
                     sums[k] = sums[k] + v.detach() if k in sums else v.detach()
                     counts[k] = counts.get(k, 0) + 1
-            n_seen += x.shape[0]
+            n_seen += x.shape[0] * distributed.world()[1]
             bar.update(1)
+        distributed.average_buffers(self.generator, self.discriminator)
         train_time = time.perf_counter() - start
         metrics: dict[str, Any] = {"epoch": epoch}
-        metrics.update({k: (sums[k] / counts[k]).item() for k in sums})
+        metrics.update({k: v.item() for k, v in distributed.average({k: sums[k] / counts[k] for k in sums}).items()})
         metrics.update({"images": n_seen, "train_time_s": train_time, "images_per_s": n_seen / train_time})
         with _rng_preserved():
             for callback in self.callbacks:
@@ -371,7 +383,10 @@ def fit_cached(kind: str, key: Any, generator: nn.Module, discriminator: nn.Modu
     whether a checkpoint was found there."""
     folder = cache_folder(kind, key)
     folder.mkdir(parents=True, exist_ok=True)
-    found = resume and (folder / CHECKPOINT_NAME).exists()
-    trainer = GANTrainer(generator, discriminator, seed=seed, device=device, checkpoint_dir=folder,
-                         checkpoint_every=max(1, epochs // checkpoints), callbacks=callbacks, **options)
-    return trainer.fit(data, epochs, resume=resume), folder, found
+    # the same run asked for twice at once (two workers): the second waits and loads the first's; the processes of
+    # one data-parallel run are one run, not rivals
+    with build_lock(folder) if distributed.world()[1] == 1 else contextlib.nullcontext():
+        found = resume and (folder / CHECKPOINT_NAME).exists()
+        trainer = GANTrainer(generator, discriminator, seed=seed, device=device, checkpoint_dir=folder,
+                             checkpoint_every=max(1, epochs // checkpoints), callbacks=callbacks, **options)
+        return trainer.fit(data, epochs, resume=resume), folder, found

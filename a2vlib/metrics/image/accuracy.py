@@ -105,15 +105,17 @@ def degrade(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
 def train_judges(images: np.ndarray, labels: Sequence[str], classes: Sequence[str], epochs: int = 10,
                  seed: int = 0, device: torch.device | str = "cpu", width: int = 32,
                  object_copies: int = 1, donors: str = "any", robust: bool = True
-                 ) -> tuple[TrainedClassifier, TrainedClassifier]:
+                 ) -> tuple[TrainedClassifier, TrainedClassifier | None]:
     """The scene judge (whole real images) and the object judge (the same images with shuffled backgrounds, see
     :func:`shuffle_backgrounds`; ``object_copies`` independent shuffles are stacked, each showing every object on
-    another background). Both are :class:`ImageClassifier` trained with :func:`train_classifier`; uint8 images.
+    another background; 0 copies: no object judge, None). Both are :class:`ImageClassifier` trained with :func:`train_classifier`; uint8 images.
     ``robust`` trains both with :func:`degrade`, so that blur and noise alone do not decide a generated picture."""
     labels = [str(lbl) for lbl in labels]
     augment = degrade if robust else None
     scene = train_classifier(ImageClassifier(len(classes), width), images_to_tensor(images), labels, classes,
                              epochs=epochs, seed=seed, device=device, augment=augment)
+    if object_copies == 0:  # pictures with no background to shuffle (digits): the scene judge alone
+        return scene, None
     rng = np.random.default_rng(seed)
     shuffled = np.concatenate([shuffle_backgrounds(images, labels, rng, donors=donors) for _ in range(object_copies)])
     obj = train_classifier(ImageClassifier(len(classes), width), images_to_tensor(shuffled), labels * object_copies,

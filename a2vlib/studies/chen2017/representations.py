@@ -13,7 +13,7 @@ mechanism behind the paper's finding that MS does worst.
 from __future__ import annotations
 
 import time
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,25 @@ from a2vlib.core.progress import progress
 from a2vlib.papers import chen2017
 from a2vlib import verdicts
 
+
+
+def study_clips(params: Mapping[str, Any]) -> tuple[list[np.ndarray], list[str], dict[str, Any]]:
+    """The clips Table 1's comparison runs on: instrument clips from a soundfont (``n_per_instrument`` each), or,
+    with ``dataset: digits``, as many real spoken digits of each class (FSDD)."""
+    from a2vlib.data import catalog, digits, instruments
+
+    if catalog.dataset_name(params) == "digits":
+        return digits.classification_clips(params.get("fsdd_root", ""), params["n_per_instrument"],
+                                           seed=params["seed"])
+    return instruments.generate(instruments.InstrumentConfig(seed=params["seed"],
+                                                             n_per_class=params["n_per_instrument"],
+                                                             soundfont=params["soundfont"]))
+
+
+def compare_clips(clips: tuple[list[np.ndarray], list[str], dict[str, Any]], **kw: Any) -> pd.DataFrame:
+    """:func:`compare_representations` on the (waveforms, labels, info) of :func:`study_clips`."""
+    waves, labels, info = clips
+    return compare_representations(waves, labels, info["classes"], int(info["sample_rate"]), **kw)
 
 
 def paper_table1() -> pd.DataFrame:

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from a2vlib.core.errors import ParamsError
+from a2vlib.data.image_io import resize_images
 from a2vlib.data.impacts import ImpactConfig, VideoClips, generate
 from a2vlib.features.video import encode_clip, frame_features
 
@@ -27,13 +28,11 @@ def impact_config(params: Mapping[str, Any]) -> ImpactConfig:
 def random_crop(frames: np.ndarray, rng: np.random.Generator, keep: float = 0.75) -> np.ndarray:
     """One random square crop (``keep`` of the side) of a clip's frames, resized back (Table 7's "+ random crop";
     the default reshapes the whole frame)."""
-    from PIL import Image
-
     t, h, w, _ = frames.shape
     side = int(round(keep * min(h, w)))
     y0, x0 = int(rng.integers(0, h - side + 1)), int(rng.integers(0, w - side + 1))
     crop = frames[:, y0:y0 + side, x0:x0 + side]
-    return np.stack([np.asarray(Image.fromarray(f).resize((w, h), Image.BILINEAR)) for f in crop])
+    return resize_images(crop, h, w)
 
 
 @dataclass

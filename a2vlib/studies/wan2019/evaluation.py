@@ -46,8 +46,9 @@ def score_images(images: np.ndarray, labels: Sequence[str], data: SceneData, jud
     judge; never called an Inception Score), accuracy by the scene and the object judge, within-class diversity and
     FID against the real reference images (scene judge features, or Inception pool3 with ``"inception"``)."""
     score = classifier_score(judges_.scene, images, splits=splits, min_per_split=min_per_split)
-    scene_acc = classification_accuracy(judges_.scene, images, labels, judge="scene judge")
-    object_acc = classification_accuracy(judges_.object, images, labels, judge="object judge")
+    scene_acc = classification_accuracy(judges_.scene, images, labels, judge=judges_.scene_name)
+    object_acc = (classification_accuracy(judges_.object, images, labels, judge="object judge")
+                  if judges_.object is not None else {"overall": float("nan"), "per_class": {}})
     backbone = "inception" if fid_backbone == "inception" else judges_.scene
     dist = fid(images, data.reference_images, backbone=backbone, method="eigh")
     return {"score": score["mean"], "score_std": score["std"], "accuracy": scene_acc["overall"],
@@ -84,6 +85,24 @@ def upper_bound(data: SceneData, judges_: Judges, n_images: int = 500, splits: i
     idx = spread_indices(labels, n_images, seed)
     figures = score_images(images[idx], [labels[i] for i in idx], data, judges_, splits, min_per_split, fid_backbone)
     return {**figures, "n_distinct": len(set(idx.tolist())), "n_real": len(labels)}
+
+
+def train_all(runs: Sequence[tuple[SceneData, Any, int]], device: str | torch.device = "cpu",
+              cluster: str | None = None) -> None:
+    """Train (or find in the cache) every (data, config, seed) of ``runs`` as independent units on the executor
+    that ``cluster`` names (:mod:`a2vlib.core.executor`); the evaluation that follows loads them from the cache.
+    Nothing to do here without a cluster: the evaluation trains what it needs, one model after another."""
+    if not cluster:
+        return
+    from a2vlib.core.executor import executor
+
+    with executor(cluster) as ex:
+        ex.map(_train_unit, [(data, config, seed, str(device)) for data, config, seed in runs], desc="S2I trainings")
+
+
+def _train_unit(unit: tuple[SceneData, Any, int, str]) -> str:
+    data, config, seed, device = unit
+    return str(train_s2i(data, config, seed, device).folder)
 
 
 def train_and_evaluate(data: SceneData, judges_: Judges, config, seeds: Sequence[int],

@@ -13,7 +13,7 @@ from a2vlib.core.errors import ParamsError
 from a2vlib.core.progress import progress
 from a2vlib.papers import wan2019
 from a2vlib.studies.wan2019.data import FEATURE_NAMES, scene_data
-from a2vlib.studies.wan2019.evaluation import train_and_evaluate
+from a2vlib.studies.wan2019.evaluation import train_all, train_and_evaluate
 from a2vlib.studies.wan2019.models import judges
 from a2vlib.studies.wan2019.rungs import rung_config
 
@@ -22,9 +22,14 @@ FEATURES = tuple(wan2019.TABLE2)
 
 def compare_features(params: Mapping[str, Any], sizes: Mapping[str, Any], seeds: Sequence[int],
                      features: Sequence[str] = FEATURES, summary: str = "mean", judge_epochs: int = 15,
-                     device: str | torch.device = "cpu", **eval_kw: Any) -> pd.DataFrame:
+                     device: str | torch.device = "cpu", cluster: str | None = None, **eval_kw: Any
+                     ) -> pd.DataFrame:
     """The full model (g) conditioned on each sound feature, over seeds: one row per (feature, seed). The pictures
-    and the judges are the same for every feature; only the condition vector changes."""
+    and the judges are the same for every feature; only the condition vector changes. With ``cluster``, the
+    (feature, seed) trainings run first as independent units on it."""
+    if cluster:  # the features are extracted here (cached), the trainings fan out
+        train_all([(scene_data(params, f, sizes.get("image_size", 32), summary, device), rung_config("g", **sizes), s)
+                   for f in features for s in seeds], device, cluster)
     frames = []
     for feature in progress(features, desc="features"):
         data = scene_data(params, feature, sizes.get("image_size", 32), summary, device)

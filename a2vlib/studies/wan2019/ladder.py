@@ -14,7 +14,7 @@ from a2vlib.core.errors import DataError
 from a2vlib.core.progress import progress
 from a2vlib.papers import wan2019
 from a2vlib.studies.wan2019.data import SceneData
-from a2vlib.studies.wan2019.evaluation import train_and_evaluate
+from a2vlib.studies.wan2019.evaluation import train_all, train_and_evaluate
 from a2vlib.studies.wan2019.models import Judges, generate, train_s2i
 from a2vlib.studies.wan2019.rungs import (LADDER, PUBLIC_CODE_DEVIATIONS, delta_table, public_code_scoring,
                                           rung_config, rung_label)
@@ -24,8 +24,10 @@ SUMMARY_COLUMNS = ("score", "accuracy", "object_accuracy", "diversity", "z_diver
 
 def run_ladder(data: SceneData, judges_: Judges, sizes: Mapping[str, Any], seeds: Sequence[int],
                rungs: Sequence[str] = LADDER, public_code: bool = False, device: str | torch.device = "cpu",
-               **eval_kw: Any) -> pd.DataFrame:
-    """Every rung over every seed: one row per (rung, seed)."""
+               cluster: str | None = None, **eval_kw: Any) -> pd.DataFrame:
+    """Every rung over every seed: one row per (rung, seed). With ``cluster``, the (rung, seed) trainings run first
+    as independent units on it (:func:`~a2vlib.studies.wan2019.evaluation.train_all`)."""
+    train_all([(data, rung_config(r, public_code, **sizes), s) for r in rungs for s in seeds], device, cluster)
     frames = []
     for rung in progress(rungs, desc="ladder"):
         df = train_and_evaluate(data, judges_, rung_config(rung, public_code, **sizes), seeds, device, **eval_kw)
@@ -57,32 +59,38 @@ def ladder_metrics(summary: pd.DataFrame) -> dict[str, dict[str, float]]:
     return {r: {c: float(summary.loc[r, c]) for c in cols} for r in summary.index}
 
 
-def findings(runs: pd.DataFrame, upper: Mapping[str, Any] | None = None, object_target: float = 0.5
-             ) -> list[verdicts.Finding]:
+def findings(runs: pd.DataFrame, upper: Mapping[str, Any] | None = None, object_target: float = 0.5,
+             judges_: Judges | None = None) -> list[verdicts.Finding]:
     """What the ladder shows, each claim judged on the spread over seeds: the ordering of the rungs against the
-    paper's Table 4, (g) above (c) (the paper's main claim) in score and in accuracy by both judges, each paper-named
-    step's effect on the score ("we can get improvements step by step"), and, as the kit's targets, (g)'s object
-    accuracy against ``object_target`` and against half of real images' (row (a), from ``upper``)."""
+    paper's Table 4, (g) above (c) (the paper's main claim) in score and in accuracy by each judge, each paper-named
+    step's effect on the score ("we can get improvements step by step"), and, as the kit's targets, (g)'s accuracy
+    against ``object_target`` and against half of real images' (row (a), from ``upper``): by the object judge, or by
+    the scene judge where there is no object judge (digits: the digit judge)."""
     by = {r: g for r, g in runs.groupby("rung")}
+    scene_judge = (judges_.scene_name if judges_ is not None else "scene judge").replace(" ", "-")
+    has_object = runs.object_accuracy.notna().any()
     paper = {r: wan2019.TABLE4[r].value for r in by if r in wan2019.TABLE4 and r != "a"}
     out = [verdicts.ordering("our classifier scores order the rungs (b)-(g) as the paper's Inception Scores do",
                              {r: by[r].score for r in paper}, paper)]
     if "g" in by and "c" in by:
-        for col, what in (("score", "classifier score"), ("accuracy", "scene-judge accuracy"),
+        for col, what in (("score", "classifier score"), ("accuracy", f"{scene_judge} accuracy"),
                           ("object_accuracy", "object-judge accuracy")):
-            out.append(verdicts.difference(f"the full model (g) is above the cGAN (c) in {what}",
-                                           by["g"][col], by["c"][col]))
+            if col != "object_accuracy" or has_object:
+                out.append(verdicts.difference(f"the full model (g) is above the cGAN (c) in {what}",
+                                               by["g"][col], by["c"][col]))
     for lower, higher in (("c", "d"), ("d+", "e"), ("e", "f"), ("f", "g")):
         if lower in by and higher in by:
             out.append(verdicts.difference(f"{rung_label(higher)} raises the classifier score over ({lower})",
                                            by[higher].score, by[lower].score))
+    col, shows, judge = (("object_accuracy", "show their object", "object-judge") if has_object else
+                         ("accuracy", "are read as their class", scene_judge))
     if "g" in by:
-        out.append(verdicts.kit(verdicts.at_least(f"(g)'s images show their object: object-judge accuracy reaches "
-                                                  f"{object_target:.0%}", by["g"].object_accuracy, object_target)))
+        out.append(verdicts.kit(verdicts.at_least(f"(g)'s images {shows}: {judge} accuracy reaches "
+                                                  f"{object_target:.0%}", by["g"][col], object_target)))
     if upper is not None and "g" in by:
         out.append(verdicts.kit(verdicts.at_least(
-            f"(g)'s object-judge accuracy reaches half of real images' ({upper['object_accuracy']:.2f})",
-            by["g"].object_accuracy, 0.5 * float(upper["object_accuracy"]))))
+            f"(g)'s {judge} accuracy reaches half of real images' ({upper[col]:.2f})",
+            by["g"][col], 0.5 * float(upper[col]))))
     return out
 
 
@@ -147,13 +155,15 @@ def budget_curve(data: SceneData, judges_: Judges, sizes: Mapping[str, Any], epo
     rows, elapsed = [], 0.0
     for h in model.history:
         elapsed += h.get("train_time_s", 0.0)
-        if "object_accuracy" in h:
+        if "scene_accuracy" in h:
             rows.append({"epoch": h["epoch"], "train_s": elapsed, "object_accuracy": h["object_accuracy"],
                          "scene_accuracy": h["scene_accuracy"]})
     if not rows:
         raise DataError(f"the cached model at {model.folder} has no budget curve in its history; delete that folder "
                         "and run again")
-    return pd.DataFrame(rows)
+    curve = pd.DataFrame(rows)
+    curve.attrs["scene_name"] = judges_.scene_name
+    return curve
 
 
 def trainer_benchmark(out: Path, reps: int = 3, image_size: int = 32, width: int = 32, batches: int = 8,

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
+import pandas as pd
 import torch
 
 from a2vlib.core.cache import cached
@@ -20,12 +21,25 @@ from a2vlib.training.trainer import fit_cached
 
 @dataclass
 class Judges:
-    """Two independent image classifiers trained on real reference images: the scene judge (whole pictures) and
-    the object judge (backgrounds shuffled across images, so the background alone cannot satisfy it)."""
+    """Independent image classifiers trained on real reference images: the scene judge (whole pictures) and the
+    object judge (backgrounds shuffled across images, so the background alone cannot satisfy it). Pictures with no
+    background to shuffle (digits) get the scene judge alone, named after what it recognises."""
 
     scene: TrainedClassifier
-    object: TrainedClassifier
+    object: TrainedClassifier | None
     key: dict[str, Any] = field(default_factory=dict)  # what produced them (part of a monitored model's cache key)
+    scene_name: str = "scene judge"
+
+    def named(self) -> dict[str, TrainedClassifier]:
+        """The judges by name, object judge only where there is one."""
+        return {self.scene_name: self.scene, **({"object judge": self.object} if self.object is not None else {})}
+
+
+def object_accuracy(judges_: Judges, images: np.ndarray, labels: list[str]) -> float:
+    """The object judge's accuracy on ``images``; NaN where there is no object judge (digits)."""
+    if judges_.object is None:
+        return float("nan")
+    return classification_accuracy(judges_.object, images, labels, judge="object judge")["overall"]
 
 
 def judges(data: SceneData, epochs: int = 15, seed: int = 0, width: int = 32, object_copies: int = 3,
@@ -33,21 +47,34 @@ def judges(data: SceneData, epochs: int = 15, seed: int = 0, width: int = 32, ob
     """The two judges for ``data``'s image size, trained once and cached: ``object_copies`` background shuffles
     for the object judge, both trained to see through blur and noise (``robust``, see
     :func:`a2vlib.metrics.image.accuracy.degrade`)."""
+    object_copies = object_copies if data.object_judge else 0
     key = {"dataset": data.key["dataset"], "image_size": data.image_size, "epochs": epochs, "seed": seed,
            "width": width, "object_copies": object_copies, "robust": robust}
 
     def build(folder: Path) -> None:
         scene, obj = train_judges(data.reference_images, data.reference_labels, data.classes, epochs=epochs,
                                   seed=seed, width=width, object_copies=object_copies, robust=robust)
-        torch.save({"scene": scene.model.state_dict(), "object": obj.model.state_dict()}, folder / "judges.pt")
+        states = {"scene": scene.model.state_dict(), **({"object": obj.model.state_dict()} if obj else {})}
+        torch.save(states, folder / "judges.pt")
 
     state = torch.load(cached("judges", key, build) / "judges.pt", weights_only=True)
-    made = []
-    for name in ("scene", "object"):
+    made: dict[str, TrainedClassifier] = {}
+    for name in state:
         model = ImageClassifier(len(data.classes), width)
         model.load_state_dict(state[name])
-        made.append(TrainedClassifier(model.eval(), list(data.classes)))
-    return Judges(*made, key=key)
+        made[name] = TrainedClassifier(model.eval(), list(data.classes))
+    return Judges(made["scene"], made.get("object"), key=key,
+                  scene_name="scene judge" if data.object_judge else "digit judge")
+
+
+def judge_accuracy(judges_: Judges, data: SceneData) -> pd.DataFrame:
+    """Each judge's accuracy on real pictures it never learned from (:meth:`SceneData.judge_test`): what a
+    generated picture's accuracy is measured against."""
+    images, labels = data.judge_test()
+    rows = {name: {"held-out real pictures": len(labels),
+                   "accuracy": classification_accuracy(judge, images, labels, judge=name)["overall"]}
+            for name, judge in judges_.named().items()}
+    return pd.DataFrame(rows).T.astype({"held-out real pictures": int})
 
 
 @dataclass
@@ -70,7 +97,7 @@ def monitor_callback(data: SceneData, judges_: Judges, every: int, n_images: int
         if epoch % every:
             return None
         images = generate(trainer.generator, cond, seed, z_dim=trainer.options["z_dim"])
-        return {"object_accuracy": classification_accuracy(judges_.object, images, labels)["overall"],
+        return {"object_accuracy": object_accuracy(judges_, images, labels),
                 "scene_accuracy": classification_accuracy(judges_.scene, images, labels)["overall"]}
 
     return callback

@@ -1,0 +1,196 @@
+"""One way to run independent units of work: in this process, one after another (the default), or as tasks on a
+Dask cluster (``--cluster local[:N]``, ``tcp://host:8786`` or ``slurm[:N]``).
+
+A unit is a plain function and its argument: a (rung, seed) training, one notebook under one parameter set. Units
+meet in the cache (``A2V_CACHE``, a shared file system on a real cluster): a finished one is loaded, never trained
+again, and a unit whose worker died is run again by the scheduler (``retries``), resuming from its checkpoint. Every
+worker runs one torch thread (two torch jobs with two threads each on two cores crawl) with the caller's cache and
+repository.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from pathlib import Path
+from typing import Any, Callable, Iterator, Protocol, Sequence
+
+from a2vlib.core.errors import A2VError, ParamsError
+from a2vlib.core.paths import cache_dir, repo_root
+from a2vlib.core.progress import progress
+
+SPEC_HELP = "use local[:N] (N one-thread workers here), tcp://host:port (a running scheduler) or slurm[:N]"
+SLURM_FILE = Path("params") / "cluster" / "slurm.yaml"
+
+
+class ClusterError(A2VError):
+    """A cluster cannot be reached or started."""
+
+
+class Executor(Protocol):
+    def map(self, fn: Callable[[Any], Any], items: Sequence[Any], desc: str = "") -> list[Any]:
+        """``[fn(x) for x in items]``, in the order of ``items``."""
+
+
+class Sequential:
+    """Units one after another in this process: what a laptop and ``make reports`` use. ``one_thread`` runs each
+    as a Dask worker would (one torch thread, the worker's environment), so that its numbers match a cluster's."""
+
+    name = "sequential"
+
+    def __init__(self, one_thread: bool = False):
+        self.one_thread = one_thread
+
+    def map(self, fn: Callable[[Any], Any], items: Sequence[Any], desc: str = "") -> list[Any]:
+        if not self.one_thread:
+            return [fn(x) for x in progress(list(items), desc=desc or None)]
+        env = _worker_environment()
+        saved = {k: os.environ.get(k) for k in env}
+        try:
+            import torch
+            threads = torch.get_num_threads()
+        except ImportError:
+            threads = None
+        try:
+            return [_call_in_worker(fn, env, x) for x in progress(list(items), desc=desc or None)]
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+            if threads is not None:
+                torch.set_num_threads(threads)
+
+
+def _worker_environment() -> dict[str, str]:
+    """What a worker needs to find the caller's kit and cache and to use one core."""
+    return {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "A2V_CACHE": str(cache_dir()),
+            "A2V_ROOT": str(repo_root()), "TQDM_DISABLE": os.environ.get("TQDM_DISABLE", "1"),
+            "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")}
+
+
+def _call_in_worker(fn: Callable[[Any], Any], env: dict[str, str], item: Any) -> Any:
+    """Run one unit on a worker with the caller's environment and one torch thread."""
+    os.environ.update(env)
+    try:
+        import torch
+    except ImportError:  # a unit that needs no torch (a notebook run starts its own kernel)
+        pass
+    else:
+        torch.set_num_threads(1)
+    return fn(item)
+
+
+class DaskExecutor:
+    """Units as tasks on a Dask cluster; results come back in order; a progress bar over tasks."""
+
+    def __init__(self, client: Any, cluster: Any = None, name: str = "dask", retries: int = 2):
+        self.client, self.cluster, self.name, self.retries = client, cluster, name, retries
+
+    @property
+    def dashboard(self) -> str:
+        return str(getattr(self.client, "dashboard_link", "") or "")
+
+    def map(self, fn: Callable[[Any], Any], items: Sequence[Any], desc: str = "") -> list[Any]:
+        from distributed import as_completed
+
+        items = list(items)
+        if not items:
+            return []
+        env = _worker_environment()
+        futures = [self.client.submit(_call_in_worker, fn, env, item, pure=False, retries=self.retries)
+                   for item in items]
+        bar = progress(total=len(futures), desc=desc or "tasks", unit="task")
+        try:
+            for _ in as_completed(futures):
+                bar.update(1)
+        finally:
+            bar.close()
+        return self.client.gather(futures)
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def parse_spec(spec: str | None) -> tuple[str, Any]:
+    """``(kind, argument)`` of a cluster spec: ("sequential", None), ("local", N or None), ("address", url) or
+    ("slurm", N or None); anything else is a :class:`ParamsError` naming it."""
+    text = (spec or "").strip()
+    if text in ("", "none", "sequential"):
+        return "sequential", None
+    m = re.fullmatch(r"(local|slurm)(?::(\d+))?", text)
+    if m:
+        n = int(m[2]) if m[2] else None
+        if n is not None and n < 1:
+            raise ParamsError(f"cluster spec {spec!r}: the number of workers must be >= 1; {SPEC_HELP}")
+        return m[1], n
+    if re.fullmatch(r"(tcp|tls|ws|wss|inproc|ucx)://[^\s/]+(:\d+)?/?", text):
+        return "address", text
+    raise ParamsError(f"cluster spec {spec!r} does not parse; {SPEC_HELP}")
+
+
+def _slurm_options(path: Path) -> dict[str, Any]:
+    import yaml
+
+    if not path.is_file():
+        raise ParamsError(f"{path}: not found; --cluster slurm reads the job resources (cores, memory, walltime, "
+                          "queue, ...) of dask_jobqueue.SLURMCluster from it")
+    try:
+        options = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"{path}: not valid YAML ({exc}); fix the syntax") from exc
+    if not isinstance(options, dict):
+        raise ParamsError(f"{path}: expected a mapping of dask_jobqueue.SLURMCluster options (cores, memory, ...)")
+    return options
+
+
+def open_executor(spec: str | None, echo: Callable[[str], Any] = print, one_thread: bool = False) -> Executor:
+    """The executor a cluster spec names (see :func:`parse_spec`); a Dask one prints its dashboard address.
+    ``one_thread`` makes the sequential one run units as a worker would. Close a Dask executor when done
+    (:func:`executor`, a context manager, does)."""
+    kind, arg = parse_spec(spec)
+    if kind == "sequential":
+        return Sequential(one_thread)
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise ClusterError("a cluster needs dask.distributed: pip install 'dask[distributed]'") from exc
+    if kind == "local":
+        n = arg or os.cpu_count() or 1
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
+                               env=_worker_environment())
+        client, name = Client(cluster), f"LocalCluster of {n} one-thread workers"
+    elif kind == "address":
+        try:
+            client = Client(arg, timeout="10s")
+        except (OSError, TimeoutError) as exc:
+            raise ClusterError(f"cannot reach the Dask scheduler at {arg} ({exc.__class__.__name__}); is it running "
+                               "(dask scheduler) and is the address right?") from None
+        cluster, name = None, f"scheduler {arg}"
+    else:
+        try:
+            from dask_jobqueue import SLURMCluster
+        except ImportError as exc:
+            raise ClusterError("--cluster slurm needs dask-jobqueue: pip install dask-jobqueue") from exc
+        path = repo_root() / SLURM_FILE
+        cluster = SLURMCluster(**_slurm_options(path))
+        cluster.scale(jobs=arg or 1)
+        client, name = Client(cluster), f"Slurm ({arg or 1} job(s), options from {path})"
+    ex = DaskExecutor(client, cluster, name)
+    echo(f"[a2v] {name}; Dask dashboard: {ex.dashboard or 'none'}")
+    return ex
+
+
+@contextlib.contextmanager
+def executor(spec: str | None, echo: Callable[[str], Any] = print, one_thread: bool = False) -> Iterator[Executor]:
+    """:func:`open_executor` as a context manager: a cluster it started is shut down afterwards."""
+    ex = open_executor(spec, echo, one_thread)
+    try:
+        yield ex
+    finally:
+        close = getattr(ex, "close", None)
+        if close is not None:
+            close()

@@ -105,6 +105,27 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return 1 if len(failed) else 0
 
 
+def _cmd_handouts(args: argparse.Namespace) -> int:
+    from a2vlib.labs import write_handouts
+
+    folders = write_handouts(args.out, args.notebooks or None, args.profile)
+    print(f"a2v: {len(folders)} handout(s) in {args.out} (solutions and hidden tests removed, {args.profile} profile)")
+    return 0
+
+
+def _cmd_grade(args: argparse.Namespace) -> int:
+    from a2vlib.labs import grade_folder
+
+    grades = grade_folder(args.folder, args.out)
+    got, most = sum(g.points for g in grades), sum(g.max_points for g in grades)
+    for g in grades:
+        if g.status != "passed":
+            print(f"{g.submission}\t{g.grade_id or '-'}\t{g.status}\t{g.message}", file=sys.stderr)
+    print(f"a2v: {len(grades)} test cell(s) graded, {got:g} of {most:g} points; "
+          f"{args.out or Path(args.folder) / 'grades.csv'}")
+    return 0
+
+
 def _cmd_fsdd(args: argparse.Namespace) -> int:
     from a2vlib.data import digits
 
@@ -245,6 +266,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=int, default=128, help="square picture side in pixels (default 128)")
     p.add_argument("--sample-rate", type=int, default=22050, help="sound sample rate (default 22050)")
     p.set_defaults(func=_cmd_pairs_from_videos)
+
+    p = sub.add_parser("handouts", help="student versions of the notebooks: solutions and hidden tests removed "
+                       "(nbgrader), parameters set to a profile, a README per lab")
+    p.add_argument("--out", required=True, help="folder for the handouts (one sub-folder per lab)")
+    p.add_argument("--profile", default="lab", help="profile written into the parameters cell (default: lab)")
+    p.add_argument("notebooks", nargs="*", help="only these notebooks (default: all)")
+    p.set_defaults(func=_cmd_handouts)
+
+    p = sub.add_parser("grade", help="autograde a folder of submitted notebooks (hidden tests restored); "
+                       "writes grades.csv")
+    p.add_argument("folder", help="submissions: any folders below holding <lab>.ipynb files")
+    p.add_argument("--out", default=None, help="the CSV (default: FOLDER/grades.csv)")
+    p.set_defaults(func=_cmd_grade)
 
     p = sub.add_parser("fsdd", help="find the Free Spoken Digit Dataset (the real profile's sounds) and say what is "
                        "there; --download fetches it from its public repository (needs the internet)")

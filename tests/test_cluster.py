@@ -120,6 +120,19 @@ def test_units_give_the_same_numbers_here_and_on_a_local_cluster(tmp_path, monke
     assert here == there
 
 
+def _threads_setting(_):
+    return os.environ.get("OMP_NUM_THREADS")
+
+
+def test_a_cluster_leaves_the_callers_environment_as_it_was(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    before = dict(os.environ)
+    with executor("local:1", echo=lambda *_: None) as ex:
+        assert ex.map(_threads_setting, [0]) == ["1"]  # the worker runs one thread
+        assert "OMP_NUM_THREADS" not in os.environ  # ... and the caller keeps its own setting
+    assert dict(os.environ) == before
+
+
 def test_a_killed_worker_does_not_stop_the_run_and_nothing_is_trained_twice(tmp_path, monkeypatch):
     monkeypatch.setenv("A2V_CACHE", str(tmp_path / "cache"))
     log, marker = tmp_path / "log", tmp_path / "died"

@@ -74,8 +74,16 @@ def _ddp(tmp_path, name, plan):
     return folder, [torch.load(out / f"rank{r}.pt", weights_only=False) for r in range(2)]
 
 
-def test_two_processes_match_one_and_resume(tmp_path):
+@pytest.fixture
+def one_thread():
+    """One torch thread here, as in each of the two processes; the test process's own setting restored after."""
+    threads = torch.get_num_threads()
     torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_two_processes_match_one_and_resume(tmp_path, one_thread):
     single_state, single_history = _train(tmp_path / "single", 2)
     folder, ranks = _ddp(tmp_path, "ddp", [(2, False)])
     # both processes hold the same model (the gradients were averaged)

@@ -85,8 +85,10 @@ def _call_in_worker(fn: Callable[[Any], Any], env: dict[str, str], item: Any) ->
 class DaskExecutor:
     """Units as tasks on a Dask cluster; results come back in order; a progress bar over tasks."""
 
-    def __init__(self, client: Any, cluster: Any = None, name: str = "dask", retries: int = 2):
+    def __init__(self, client: Any, cluster: Any = None, name: str = "dask", retries: int = 2,
+                 environ: dict[str, str] | None = None):
         self.client, self.cluster, self.name, self.retries = client, cluster, name, retries
+        self._environ = environ  # the caller's environment before the cluster started (see close)
 
     @property
     def dashboard(self) -> str:
@@ -113,6 +115,17 @@ class DaskExecutor:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+        if self._environ is not None:
+            _restore_environ(self._environ)
+
+
+def _restore_environ(saved: dict[str, str]) -> None:
+    """Put the process environment back as it was. A Dask nanny sets OMP_NUM_THREADS=1 and the like in the process
+    that starts it (its pre-spawn environment) and leaves them there: everything this process ran afterwards (a
+    notebook kernel, say) would silently run on one thread, with other numbers than before."""
+    for key in set(os.environ) - set(saved):
+        del os.environ[key]
+    os.environ.update(saved)
 
 
 def parse_spec(spec: str | None) -> tuple[str, Any]:
@@ -158,10 +171,12 @@ def open_executor(spec: str | None, echo: Callable[[str], Any] = print, one_thre
         from distributed import Client, LocalCluster
     except ImportError as exc:
         raise ClusterError("a cluster needs dask.distributed: pip install 'dask[distributed]'") from exc
+    environ = dict(os.environ)
     if kind == "local":
         n = arg or os.cpu_count() or 1
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
                                env=_worker_environment())
+        _restore_environ(environ)  # the workers have theirs; ours must not change (see _restore_environ)
         client, name = Client(cluster), f"LocalCluster of {n} one-thread workers"
     elif kind == "address":
         try:
@@ -179,7 +194,7 @@ def open_executor(spec: str | None, echo: Callable[[str], Any] = print, one_thre
         cluster = SLURMCluster(**_slurm_options(path))
         cluster.scale(jobs=arg or 1)
         client, name = Client(cluster), f"Slurm ({arg or 1} job(s), options from {path})"
-    ex = DaskExecutor(client, cluster, name)
+    ex = DaskExecutor(client, cluster, name, environ=environ)
     echo(f"[a2v] {name}; Dask dashboard: {ex.dashboard or 'none'}")
     return ex
 

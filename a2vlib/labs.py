@@ -42,9 +42,10 @@ GOALS: dict[str, list[str]] = {
     "07_v2ra_optimisation": ["generate raw audio from video frames (Liu et al.)",
                              "implement peak-match (Algorithm 1)"],
 }
-# Minutes under the lab profile on the kit's reference machine (2 CPU cores), from a cold cache, run in order
-# (the README's figures); a run's own time in reports/lab/<nb>/run.json is used instead when there is one.
-LAB_MINUTES = {"00_datasets_tour": 0.9, "01_data_cleaning": 1.0, "02_feature_comparison": 7.0,
+# Minutes under the lab profile on the kit's reference machine (2 CPU cores), from a cold cache, run in order (the
+# README's figures; 01: its handout, exercises open, took 74 s from a cold cache); a run's own time in
+# reports/lab/<nb>/run.json is used instead when there is one.
+LAB_MINUTES = {"00_datasets_tour": 0.9, "01_data_cleaning": 1.2, "02_feature_comparison": 7.0,
                "03_s2i_instruments": 6.4, "04_ablation": 12.2, "05_volume_study": 0.5, "06_i2s_spectrograms": 2.3,
                "07_v2ra_optimisation": 7.0}
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import io
 import json
 import os
 from dataclasses import dataclass
@@ -43,8 +44,8 @@ GOALS: dict[str, list[str]] = {
                              "implement peak-match (Algorithm 1)"],
 }
 # Minutes under the lab profile on the kit's reference machine (2 CPU cores), from a cold cache, run in order (the
-# README's figures; 01: its handout, exercises open, took 74 s from a cold cache); a run's own time in
-# reports/lab/<nb>/run.json is used instead when there is one.
+# README's figures; 01: its handout, exercises open, took 74 s from a cold cache); when reports/lab/<nb>/run.json
+# holds a run, the larger of the two is stated (a warm-cache run would understate a student's first run).
 LAB_MINUTES = {"00_datasets_tour": 0.9, "01_data_cleaning": 1.2, "02_feature_comparison": 7.0,
                "03_s2i_instruments": 6.4, "04_ablation": 12.2, "05_volume_study": 0.5, "06_i2s_spectrograms": 2.3,
                "07_v2ra_optimisation": 7.0}
@@ -214,8 +215,6 @@ def grade_folder(folder: str | os.PathLike, out_csv: str | os.PathLike | None = 
     out_csv = Path(out_csv) if out_csv else folder / "grades.csv"
     fields = list(Grade.__dataclass_fields__)
     lines = [fields] + [[getattr(g, f) for f in fields] for g in grades]
-    import io
-
     buffer = io.StringIO()
     csv.writer(buffer).writerows(lines)
     write_text(out_csv, buffer.getvalue())

@@ -296,19 +296,20 @@ def run_all(profile: str, notebooks: Sequence[str] | None = None, reports_dir: s
             results = ex.map(_run_unit, [(name, profile, reports_dir, show_code) for name in names],
                              desc=f"{profile} notebooks")
         for res in results:
-            echo(f"[a2v] {profile}: {res.name} {res.status} in {res.elapsed_s:.1f} s"
-                 + (f" ({res.error})" if res.error else ""))
+            echo(_done_line(profile, res))
     else:
         results = []
         for name in names:
             echo(f"[a2v] {profile}: running {name} ...")
-            res = run_notebook(name, profile, reports_dir=reports_dir, show_code=show_code)
-            echo(f"[a2v] {profile}: {name} {res.status} in {res.elapsed_s:.1f} s"
-                 + (f" ({res.error})" if res.error else ""))
-            results.append(res)
+            results.append(_run_unit((name, profile, reports_dir, show_code)))
+            echo(_done_line(profile, results[-1]))
     index = build_index(profile, reports_dir)
     echo(f"[a2v] index: {index}")
     return results
+
+
+def _done_line(profile: str, res: NotebookResult) -> str:
+    return f"[a2v] {profile}: {res.name} {res.status} in {res.elapsed_s:.1f} s" + (f" ({res.error})" if res.error else "")
 
 
 def _run_unit(unit: tuple[str, str, Any, bool]) -> NotebookResult:

@@ -210,14 +210,14 @@ def ladder_plot(summary: pd.DataFrame):
     return fig
 
 
-def budget_plot(curve: pd.DataFrame, real: Mapping[str, float] | float | None = None, target: float | None = None):
+def budget_plot(curve: pd.DataFrame, real: Mapping[str, float] | None = None, target: float | None = None):
     """Object- and scene-judge accuracy of generated images against training epochs (and seconds), with the judges'
-    accuracy on real images (``real``: the ``accuracy`` / ``object_accuracy`` of row (a), or one number for the object
-    judge) as dashed lines. A judge that is not there (all NaN, as the object judge on digits) is left out."""
+    accuracy on real images (``real``: row (a)'s ``accuracy`` and ``object_accuracy``) as dashed lines. A judge that
+    is not there (all NaN, as the object judge on digits) is left out."""
     fig, axes = _figure(1, 1, cell=5.0)
     ax = axes[0][0]
     scene_name = curve.attrs.get("scene_name", "scene judge")
-    real = {"object_accuracy": real} if real is None or isinstance(real, (int, float)) else real
+    real = real or {}
     for column, name, marker, colour in (("object_accuracy", "object judge", "s", "tab:blue"),
                                          ("scene_accuracy", scene_name, "o", "tab:orange")):
         if column in curve and curve[column].notna().any():

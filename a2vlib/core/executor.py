@@ -44,8 +44,7 @@ class Sequential:
     def map(self, fn: Callable[[Any], Any], items: Sequence[Any], desc: str = "") -> list[Any]:
         if not self.one_thread:
             return [fn(x) for x in progress(list(items), desc=desc or None)]
-        env = _worker_environment()
-        saved = {k: os.environ.get(k) for k in env}
+        env, saved = _worker_environment(), dict(os.environ)
         try:
             import torch
             threads = torch.get_num_threads()
@@ -54,11 +53,7 @@ class Sequential:
         try:
             return [_call_in_worker(fn, env, x) for x in progress(list(items), desc=desc or None)]
         finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+            _restore_environ(saved)
             if threads is not None:
                 torch.set_num_threads(threads)
 

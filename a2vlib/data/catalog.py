@@ -139,7 +139,7 @@ def loudness_relation(root: Path, manifest: pd.DataFrame, split: str | None = No
 
 def sample_rate(root: Path) -> int:
     """The dataset's sample rate (its ``config.json``)."""
-    return int((digits.read_config(root) if digits.is_digits(root) else scenes.read_config(root))["sample_rate"])
+    return int(scenes.read_config(root)["sample_rate"])  # SceneSynth's and the digit pairs' config.json alike
 
 
 def load_audio(root: Path, rows: pd.DataFrame) -> list[np.ndarray]:

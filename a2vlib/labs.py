@@ -73,9 +73,9 @@ def _lab_minutes(name: str) -> float:
 
 
 def _parameters_source(name: str, profile: str) -> str:
-    params = {k: v for k, v in load_params(name, profile).items() if k != "output_dir"}
+    params = {k: v for k, v in load_params(name, profile).items() if k not in ("output_dir", "profile")}
     lines = [f"# Parameters of the {profile} profile (params/{profile}/{name}.yaml); change them to experiment"]
-    lines += [f"{k} = {v!r}" for k, v in params.items()] + ['output_dir = ""']
+    lines += [f"{k} = {v!r}" for k, v in params.items()] + ['profile = ""', 'output_dir = ""']
     return "\n".join(lines)
 
 

@@ -15,6 +15,11 @@ from a2vlib.core.errors import ParamsError
 from a2vlib.core.paths import repo_root
 
 PROFILES = ("ci", "lab", "paper", "real")
+# Parameters every notebook has that the kit itself reads: ``profile`` (a profile resolved inside the notebook, for
+# plain papermill and JupyterLab), ``threads`` (torch and BLAS threads of every unit) and ``output_dir`` (the runner's).
+KIT_PARAMS = ("profile", "threads", "output_dir")
+# Where a value came from, as run.json records it.
+FROM_DEFAULT, FROM_OVERRIDE = "notebook default", "override"
 # profiles with a file for every notebook; the others (real: FSDD + MNIST digits) run the notebooks they have files for
 FULL_PROFILES = ("ci", "lab", "paper")
 _NUMBER = (int, float)
@@ -90,6 +95,38 @@ def _type_ok(default: Any, value: Any) -> bool:
     return isinstance(value, type(default))
 
 
+_POSITIVE = ("n_reference n_train n_test per_class classifier_epochs image_size width epochs g_steps batch_size "
+             "judge_epochs n_images score_splits n_per_instrument repr_epochs repr_width performances "
+             "test_performances sample_rate encoder_epochs image_epochs autoencoder_epochs encoder_width pose_epochs "
+             "pose_batch_size reader_pictures reader_epochs continuous_steps sounds_per_class clips_per_category "
+             "audio_rate frame_size model_size v2ra_batch_size speed_model_size threads").split()
+_NON_NEGATIVE = "seed soundnet_pairs budget_epochs bench_reps listen_per_instrument".split()
+_SEED_LISTS = ("seeds", "repr_seeds")
+_SHARES = ("discrepant_share", "object_target")
+_DURATIONS = ("seconds", "performance_seconds", "clip_seconds", "peak_interval")
+
+
+def _range_problem(key: str, value: Any) -> str | None:
+    """What is wrong with ``value`` for ``key`` (a count below 1, a negative seed, a share outside [0, 1], ...), or
+    None. Checked when a profile loads, so a bad value fails before any work starts."""
+    if value is None:
+        return None
+    if key in _POSITIVE and value < 1:
+        return "must be at least 1"
+    if key in _NON_NEGATIVE and value < 0:
+        return "must be 0 or more"
+    if key in _SEED_LISTS and (not value or any(not isinstance(v, int) or isinstance(v, bool) or v < 0
+                                                for v in value)):
+        return "must be a non-empty list of whole numbers >= 0"
+    if key in _SHARES and not 0 <= value <= 1:
+        return "must lie between 0 and 1"
+    if key in _DURATIONS and value <= 0:
+        return "must be more than 0 seconds"
+    if key == "gains" and (not value or any(not isinstance(g, _NUMBER) or g <= 0 for g in value)):
+        return "must be a non-empty list of gains above 0"
+    return None
+
+
 def validate(values: dict[str, Any], defaults: dict[str, Any], source: str) -> dict[str, Any]:
     """Check ``values`` against the notebook ``defaults``; unknown keys and wrong types are errors.
 
@@ -107,6 +144,10 @@ def validate(values: dict[str, Any], defaults: dict[str, Any], source: str) -> d
                 f"{source}: key {key!r} must be {type(defaults[key]).__name__} "
                 f"(like the notebook default {defaults[key]!r}), got {type(value).__name__} {value!r}"
             )
+    for key, value in values.items():
+        problem = _range_problem(key, value)
+        if problem:
+            raise ParamsError(f"{source}: key {key!r} {problem}, got {value!r}")
     for key, kind in registry.PARAM_KINDS.items():  # values that name parts of the kit must name known ones
         if key in values and values[key] is not None:
             for name in values[key] if isinstance(values[key], (list, tuple)) else [values[key]]:
@@ -137,6 +178,12 @@ def read_profile_file(path: str | os.PathLike, defaults: dict[str, Any], _seen: 
     """A profile file with the files it ``extends:`` merged under it (a name or a list, relative to the file's
     folder, applied in order; the file's own keys win). Every key is checked against the notebook's ``defaults``,
     and an error names the file that holds the bad key."""
+    return _read_chain(path, defaults, _seen)[0]
+
+
+def _read_chain(path: str | os.PathLike, defaults: dict[str, Any], _seen: tuple[Path, ...] = ()
+                ) -> tuple[dict[str, Any], dict[str, str]]:
+    """:func:`read_profile_file` and, per key, the file (relative to the repository when inside it) that set it."""
     path = Path(path).resolve()
     if path in _seen:
         chain = " -> ".join(str(p) for p in (*_seen, path))
@@ -151,27 +198,53 @@ def read_profile_file(path: str | os.PathLike, defaults: dict[str, Any], _seen: 
     if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
         raise ParamsError(f"{path}: 'extends' must be a file name or a list of file names, got {parents!r}")
     merged: dict[str, Any] = {}
+    sources: dict[str, str] = {}
     for parent in parents:
-        merged.update(read_profile_file(path.parent / parent, defaults, (*_seen, path)))
-    merged.update(validate(data, defaults, str(path)))
-    return merged
+        values, where = _read_chain(path.parent / parent, defaults, (*_seen, path))
+        merged.update(values)
+        sources.update(where)
+    own = validate(data, defaults, str(path))
+    merged.update(own)
+    sources.update({key: _shown(path) for key in own})
+    return merged, sources
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(repo_root()))
+    except ValueError:
+        return str(path)
+
+
+def resolve_params(notebook: str, profile: str | None = None, file: str | os.PathLike | None = None,
+                   overrides: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+    """The full, validated parameter set for ``notebook`` and where each value came from: the notebook default,
+    a profile file (named), or an override. Order: defaults < profile file (with what it extends, or ``file``) <
+    ``overrides``. The one resolver behind ``a2v run``, ``a2v params`` and a notebook's own ``profile`` parameter."""
+    path = notebook_path(notebook)
+    defaults = notebook_defaults(path)
+    params = dict(defaults)
+    sources = {key: FROM_DEFAULT for key in defaults}
+    if file is not None or profile:
+        source = Path(file) if file is not None else profile_path(path.stem, profile)  # type: ignore[arg-type]
+        if file is None and profile not in PROFILES and not source.exists():
+            raise ParamsError(f"unknown profile {profile!r}; known profiles: {', '.join(PROFILES)}")
+        values, where = _read_chain(source, defaults)
+        params.update(values)
+        sources.update(where)
+    if overrides:
+        values = validate(overrides, defaults, "command-line override")
+        params.update(values)
+        sources.update({key: FROM_OVERRIDE for key in values})
+    if "profile" in params:  # what the run is: the profile named, and nothing left for the notebook to resolve
+        params["profile"] = profile or ""
+    return params, sources
 
 
 def load_params(notebook: str, profile: str | None = None, file: str | os.PathLike | None = None,
                 overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The full, validated parameter set for ``notebook``: defaults < profile file (with what it extends, or
-    ``file``) < ``overrides``."""
-    path = notebook_path(notebook)
-    defaults = notebook_defaults(path)
-    params = dict(defaults)
-    if file is not None or profile is not None:
-        source = Path(file) if file is not None else profile_path(path.stem, profile)  # type: ignore[arg-type]
-        if file is None and profile not in PROFILES and not source.exists():
-            raise ParamsError(f"unknown profile {profile!r}; known profiles: {', '.join(PROFILES)}")
-        params.update(read_profile_file(source, defaults))
-    if overrides:
-        params.update(validate(overrides, defaults, "command-line override"))
-    return params
+    """The full, validated parameter set for ``notebook`` (see :func:`resolve_params`)."""
+    return resolve_params(notebook, profile, file, overrides)[0]
 
 
 def parse_override(text: str) -> tuple[str, Any]:

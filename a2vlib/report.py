@@ -1,10 +1,9 @@
-"""Reports: the notebook-side record of a run (metrics.json, run.json) and the runner that executes notebooks with
-papermill and turns them into self-contained HTML files plus an index page."""
+"""Reports: the runner that executes notebooks with papermill (profile, thread count, cell timeout, headless) and
+turns them into self-contained HTML files plus an index page. What a notebook records of itself is
+:mod:`a2vlib.record`."""
 from __future__ import annotations
 
 import html
-import json
-import math
 import os
 import re
 import sys
@@ -16,121 +15,12 @@ from typing import Any, Sequence
 
 from a2vlib.core.atomic import write_text
 from a2vlib.core.errors import A2VError
-from a2vlib.core.paths import repo_root, resolve_path
+from a2vlib.core.paths import repo_root
 from a2vlib.core.provenance import run_metadata
 
+from a2vlib.record import _read_json, _write_json  # the runner fills in what a notebook recorded
+
 KERNEL = "python3"
-
-
-def _to_jsonable(value: Any) -> Any:
-    """numpy scalars/arrays and tuples -> plain JSON types; NaN and infinities -> null (strict JSON has neither)."""
-    if hasattr(value, "tolist"):
-        value = value.tolist()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {str(k): _to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_to_jsonable(v) for v in value]
-    return value
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    write_text(path, json.dumps(_to_jsonable(data), indent=2, sort_keys=False) + "\n")
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Inside a notebook
-
-
-class Run:
-    """The record a notebook keeps of itself: named figures in ``metrics.json``, context in ``run.json``.
-
-    Notebooks call :func:`start_run` once after the parameters cell, :meth:`metric` for each named figure and
-    :meth:`finish` in the last cell.
-    """
-
-    def __init__(self, name: str, params: dict[str, Any], output_dir: Path, device: Any = None):
-        self.name, self.params, self.output_dir = name, dict(params), output_dir
-        self.output_dir.mkdir(parents=True, exist_ok=True)
-        self.metrics: dict[str, Any] = {}
-        self._t0 = time.perf_counter()
-        self.info = {"notebook": name, "params": self.params, **run_metadata(device)}
-        _write_json(self.run_json, {**_read_json(self.run_json), **self.info})
-        _write_json(self.metrics_json, {})
-
-    @property
-    def metrics_json(self) -> Path:
-        return self.output_dir / "metrics.json"
-
-    @property
-    def run_json(self) -> Path:
-        return self.output_dir / "run.json"
-
-    def metric(self, name: str, value: Any) -> Any:
-        """Record a named figure; dotted names nest (``rungs.g.score_mean``). Returns ``value``."""
-        node = self.metrics
-        *parents, leaf = name.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = _to_jsonable(value)
-        _write_json(self.metrics_json, self.metrics)
-        return value
-
-    def record(self, figures: dict[str, Any]) -> dict[str, Any]:
-        """Record several named figures at once; returns them."""
-        for key, value in figures.items():
-            self.metric(key, value)
-        return figures
-
-    def findings(self, items: Sequence[Any]) -> Sequence[Any]:
-        """Record computed findings (:class:`a2vlib.verdicts.Finding`) in ``metrics.json`` under ``findings``, so the
-        index can count them; returns them for :func:`a2vlib.viz.findings` to show."""
-        self.metrics.setdefault("findings", []).extend(f.as_row() for f in items)
-        _write_json(self.metrics_json, self.metrics)
-        return items
-
-    def artefact(self, name: str) -> Path:
-        """A path for an artefact (trained model, table) in the run's folder."""
-        path = self.output_dir / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return path
-
-    def finish(self) -> dict[str, Any]:
-        """Write the notebook's own elapsed time; returns a short summary for the last cell to show."""
-        elapsed = round(time.perf_counter() - self._t0, 2)
-        _write_json(self.run_json, {**_read_json(self.run_json), "notebook_elapsed_s": elapsed})
-        return {"notebook": self.name, "elapsed_s": elapsed, "metrics": str(self.metrics_json),
-                "device": self.info["device"].get("device", "cpu")}
-
-
-def start_run(name: str, namespace: dict[str, Any], device: Any = None) -> Run:
-    """Begin the record of notebook ``name`` from inside it: ``start_run("01_data_cleaning", globals())``.
-
-    The parameter names come from the notebook's own ``parameters`` cell, their values from ``namespace`` (so the
-    record holds what papermill injected). ``output_dir`` (a parameter of every notebook; the runner sets it)
-    defaults to ``reports/interactive/<name>``.
-    """
-    import pandas as pd
-
-    from a2vlib.params import notebook_defaults, notebook_path
-
-    # a report shows whole tables: no cell text cut to "...", no columns hidden
-    pd.set_option("display.max_colwidth", 400)
-    pd.set_option("display.max_columns", 60)
-    pd.set_option("display.width", 250)
-    params = {k: namespace[k] for k in notebook_defaults(notebook_path(name)) if k in namespace}
-    output_dir = params.get("output_dir") or ""
-    folder = resolve_path(output_dir) if output_dir else repo_root() / "reports" / "interactive" / name
-    return Run(name, params, folder, device)
-
 
 # ---------------------------------------------------------------------------------------------------------------
 # The runner
@@ -165,44 +55,104 @@ def export_html(ipynb: Path, html_path: Path, show_code: bool = False) -> Path:
     return html_path
 
 
+# Per-cell time limit of the runner, by profile (seconds; ``a2v run/report --timeout`` overrides): a cell that runs
+# past it fails the run with the cell named, instead of hanging until someone notices.
+CELL_TIMEOUT_S = {"ci": 900, "lab": 3600, "real": 3600, "paper": 24 * 3600}
+# Cells with this tag need a person at a browser (ipywidgets); headless runs show a note instead of executing them.
+INTERACTIVE_TAG = "interactive"
+INTERACTIVE_NOTE = "# interactive cell: open the notebook in JupyterLab to use it (headless runs skip it)"
+
+
+def headless_notebook(src: Path) -> Any:
+    """The notebook at ``src`` with every cell tagged ``interactive`` replaced by a note: a widget waits for a
+    browser that a headless kernel never has (nbclient can hang on widget output), and the static figure beside it
+    shows the same."""
+    import nbformat
+
+    nb = nbformat.read(src, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and INTERACTIVE_TAG in cell.metadata.get("tags", []):
+            cell.source = INTERACTIVE_NOTE
+    return nb
+
+
+def failed_cell(executed: Path) -> str:
+    """'cell 7 (`scores = ladder.run(...)`)': the cell papermill marked as failed (or left running), or ''."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(executed, as_version=4)
+    except Exception:
+        return ""
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    for i, cell in enumerate(code, 1):
+        meta = cell.metadata.get("papermill", {})
+        if meta.get("exception") or meta.get("status") in ("failed", "running"):
+            line = next((ln for ln in cell.source.splitlines() if ln.strip() and not ln.startswith("#")), "")
+            return f"code cell {i} (`{line[:80]}`)"
+    return ""
+
+
 def run_notebook(name: str, profile: str = "ci", overrides: dict[str, Any] | None = None,
                  reports_dir: str | os.PathLike | None = None, show_code: bool = False,
-                 params_file: str | os.PathLike | None = None, log_output: bool = False) -> NotebookResult:
+                 params_file: str | os.PathLike | None = None, log_output: bool = False,
+                 timeout: float | None = None) -> NotebookResult:
     """Execute one notebook with papermill into ``reports/<profile>/<name>/`` and export its HTML.
 
-    A failing notebook still gets its executed notebook and HTML (with the error visible) and ``status: failed``.
+    The notebook is given its ``profile`` and the ``overrides`` and resolves them itself (:func:`start_run`), the
+    same way a plain ``papermill -p profile lab`` run does; with ``params_file`` it is given that file's values. The
+    kernel starts with the run's thread count; a cell may run ``timeout`` seconds (default
+    :data:`CELL_TIMEOUT_S` of the profile); interactive cells are not executed. A failing notebook still gets its
+    executed notebook and HTML (with the error visible), ``status: failed`` and an error naming the cell.
     """
     import papermill as pm
 
-    from a2vlib.params import load_params, notebook_path
+    from a2vlib.core.threads import thread_environment
+    from a2vlib.params import notebook_path, resolve_params
 
     src = notebook_path(name)
     name = src.stem
-    params = load_params(str(src), profile=None if params_file else profile, file=params_file, overrides=overrides)
+    params, sources = resolve_params(str(src), profile=None if params_file else profile, file=params_file,
+                                     overrides=overrides)
     base = Path(reports_dir) if reports_dir else repo_root() / "reports"
     folder = base / profile / name
     folder.mkdir(parents=True, exist_ok=True)
     for stale in ("metrics.json", "run.json"):
         (folder / stale).unlink(missing_ok=True)
     out_ipynb = folder / f"{name}.ipynb"
-    env_path = os.environ.get("PATH", "")
-    # The kernel must be the Python that runs us, with a2vlib importable: put our interpreter first on PATH.
-    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env_path
+    if params_file:
+        given = {k: v for k, v in params.items() if k not in ("profile", "output_dir")}
+    else:
+        given = {"profile": profile, **(overrides or {})}
+    if timeout is None:
+        timeout = CELL_TIMEOUT_S.get(profile, CELL_TIMEOUT_S["lab"])
+    saved_env = dict(os.environ)
+    # The kernel must be the Python that runs us, with a2vlib importable: put our interpreter first on PATH. It
+    # starts with the run's thread count (start_run sets it again, for torch and BLAS, from the parameter).
+    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + saved_env.get("PATH", "")
+    os.environ.update(thread_environment(int(params.get("threads") or 1)))
     t0, started = time.perf_counter(), time.strftime("%Y-%m-%dT%H:%M:%S%z")
     status, error = "ok", ""
     try:
-        pm.execute_notebook(str(src), str(out_ipynb), parameters={**params, "output_dir": str(folder)},
-                            kernel_name=KERNEL, cwd=str(repo_root()), progress_bar=False, log_output=log_output)
+        pm.execute_notebook(headless_notebook(src), str(out_ipynb), parameters={**given, "output_dir": str(folder)},
+                            kernel_name=KERNEL, cwd=str(repo_root()), progress_bar=False, log_output=log_output,
+                            execution_timeout=timeout)
     except pm.PapermillExecutionError as exc:
         status, error = "failed", f"{exc.ename}: {exc.evalue}"
-    except Exception as exc:  # kernel death, missing kernel, ...: still leave a record
+    except Exception as exc:  # a cell past its timeout, kernel death, missing kernel, ...: still leave a record
         status, error = "failed", f"{exc.__class__.__name__}: {exc}"
+        if exc.__class__.__name__ == "CellTimeoutError":
+            error = f"a cell ran past the {timeout:.0f} s limit (--timeout); {error}"
         if not out_ipynb.exists():
             import shutil
 
             shutil.copyfile(src, out_ipynb)
     finally:
-        os.environ["PATH"] = env_path
+        os.environ.clear()
+        os.environ.update(saved_env)
+    if status != "ok":
+        where = failed_cell(out_ipynb)
+        error = f"{where}: {error}" if where else error
     elapsed = round(time.perf_counter() - t0, 2)
     try:
         export_html(out_ipynb, folder / f"{name}.html", show_code=show_code)
@@ -212,8 +162,10 @@ def run_notebook(name: str, profile: str = "ci", overrides: dict[str, Any] | Non
     record = _read_json(folder / "run.json")
     if "git" not in record:  # the notebook never started its record (failed early): fill in the context here
         record.update(run_metadata())
-    record.update({"notebook": name, "profile": profile, "params": params, "started": started,
-                   "elapsed_s": elapsed, "status": status, "error": error})
+        record["param_sources"] = sources
+    record.update({"notebook": name, "profile": profile, "params": record.get("params") or params,
+                   "started": started, "elapsed_s": elapsed, "cell_timeout_s": timeout, "status": status,
+                   "error": error})
     _write_json(folder / "run.json", record)
     return NotebookResult(name, status, elapsed, folder, error, _read_json(folder / "metrics.json"))
 
@@ -283,7 +235,8 @@ tr.failed{{background:#fdd}} tr.ok td:nth-child(2){{color:#070}}</style></head>
 
 
 def run_all(profile: str, notebooks: Sequence[str] | None = None, reports_dir: str | os.PathLike | None = None,
-            show_code: bool = False, echo: Any = print, cluster: str | None = None) -> list[NotebookResult]:
+            show_code: bool = False, echo: Any = print, cluster: str | None = None,
+            timeout: float | None = None) -> list[NotebookResult]:
     """Run notebooks one after another (never side by side on one machine: two torch jobs on two cores crawl), or,
     with ``cluster`` (see :mod:`a2vlib.core.executor`), as tasks on a Dask cluster whose workers share the cache;
     then the index."""
@@ -293,7 +246,7 @@ def run_all(profile: str, notebooks: Sequence[str] | None = None, reports_dir: s
     names = list(notebooks or profile_notebooks(profile))
     if cluster:
         with executor(cluster, echo) as ex:
-            results = ex.map(_run_unit, [(name, profile, reports_dir, show_code) for name in names],
+            results = ex.map(_run_unit, [(name, profile, reports_dir, show_code, timeout) for name in names],
                              desc=f"{profile} notebooks")
         for res in results:
             echo(_done_line(profile, res))
@@ -301,7 +254,7 @@ def run_all(profile: str, notebooks: Sequence[str] | None = None, reports_dir: s
         results = []
         for name in names:
             echo(f"[a2v] {profile}: running {name} ...")
-            results.append(_run_unit((name, profile, reports_dir, show_code)))
+            results.append(_run_unit((name, profile, reports_dir, show_code, timeout)))
             echo(_done_line(profile, results[-1]))
     index = build_index(profile, reports_dir)
     echo(f"[a2v] index: {index}")
@@ -312,9 +265,9 @@ def _done_line(profile: str, res: NotebookResult) -> str:
     return f"[a2v] {profile}: {res.name} {res.status} in {res.elapsed_s:.1f} s" + (f" ({res.error})" if res.error else "")
 
 
-def _run_unit(unit: tuple[str, str, Any, bool]) -> NotebookResult:
-    name, profile, reports_dir, show_code = unit
-    return run_notebook(name, profile, reports_dir=reports_dir, show_code=show_code)
+def _run_unit(unit: tuple[str, str, Any, bool, float | None]) -> NotebookResult:
+    name, profile, reports_dir, show_code, timeout = unit
+    return run_notebook(name, profile, reports_dir=reports_dir, show_code=show_code, timeout=timeout)
 
 
 NBVAL_MARK = "# NBVAL_CHECK_OUTPUT"
@@ -328,7 +281,8 @@ def store_checked_outputs(executed: str | os.PathLike, source: str | os.PathLike
     ran, src = nbformat.read(executed, as_version=4), nbformat.read(source, as_version=4)
     ran_cells = [c for c in ran.cells if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])]
     src_cells = [c for c in src.cells if c.cell_type == "code"]
-    if [c.source for c in ran_cells] != [c.source for c in src_cells]:
+    shown = [INTERACTIVE_NOTE if INTERACTIVE_TAG in c.metadata.get("tags", []) else c.source for c in src_cells]
+    if [c.source for c in ran_cells] != shown:
         raise A2VError(f"{executed} was not run from the current {source}; run it again first")
     stored = 0
     for done, cell in zip(ran_cells, src_cells):

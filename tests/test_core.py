@@ -44,7 +44,9 @@ def test_cache_builds_once_and_atomically(tmp_path, monkeypatch):
     a = cached("thing", {"n": 1}, build)
     b = cached("thing", {"n": 1}, build)
     assert a == b and len(calls) == 1 and (a / "x.txt").read_text() == "data"
-    assert json.loads((a / "params.json").read_text()) == {"data_version": DATA_VERSION, "key": {"n": 1}}
+    recorded = json.loads((a / "params.json").read_text())
+    assert recorded["data_version"] == DATA_VERSION and recorded["key"] == {"n": 1}
+    assert set(recorded["numerics"]) == {"torch", "threads", "cpu_capability"}  # what the numbers depend on
     assert cached("thing", {"n": 2}, build) != a
 
     def broken(folder):

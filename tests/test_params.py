@@ -115,6 +115,7 @@ def test_ci_profile_equals_the_notebook_defaults(name):
     """nbval runs the notebooks with their defaults; the ci profile (with everything it extends) must be the same
     run: it resolves to exactly the parameters cell."""
     resolved, defaults = load_params(name, "ci"), notebook_defaults(notebook_path(name))
+    assert resolved.pop("profile") == "ci" and defaults.pop("profile") == ""  # what the run is, not a setting
     differ = {k: (resolved[k], defaults[k]) for k in defaults if resolved[k] != defaults[k]}
     assert not differ, f"params/ci/{name}.yaml resolves to (ci, notebook default): {differ}"
     assert resolved == defaults

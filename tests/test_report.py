@@ -12,7 +12,7 @@ pytestmark = pytest.mark.notebooks
 
 BODY = """from pathlib import Path
 import numpy as np, matplotlib.pyplot as plt
-from a2vlib.report import Run
+from a2vlib.record import Run
 from a2vlib.viz import audio_player
 run = Run("tiny", {"x": x}, Path(output_dir))
 run.metric("double", 2 * x)
@@ -44,7 +44,7 @@ def test_successful_run_leaves_a_complete_report(tmp_path):
     assert {"git", "packages", "device", "started"} <= set(run)
     html = (folder / "tiny.html").read_text()
     assert "data:image/png;base64," in html and "data:audio/wav;base64," in html
-    assert "a2vlib.report" not in html  # code hidden by default
+    assert "a2vlib.record" not in html  # code hidden by default
     assert "<script src=\"https://" not in html and "<title>" in html  # opens offline, markup intact
     assert (folder / "tiny.ipynb").exists()
     index = build_index("ci", tmp_path / "reports").read_text()
@@ -56,7 +56,7 @@ def test_show_code_keeps_the_code(tmp_path):
     params = tmp_path / "p.yaml"
     params.write_text("x: 1\n")
     run_notebook(str(nb), "ci", reports_dir=tmp_path / "r", params_file=params, show_code=True)
-    assert "a2vlib.report" in (tmp_path / "r" / "ci" / "tiny" / "tiny.html").read_text()
+    assert "a2vlib.record" in (tmp_path / "r" / "ci" / "tiny" / "tiny.html").read_text()
 
 
 def test_failing_notebook_is_reported_and_fails_the_command(tmp_path, capsys):
@@ -110,7 +110,7 @@ def test_metrics_are_strict_json(tmp_path):
 
     import numpy as np
 
-    from a2vlib.report import Run
+    from a2vlib.record import Run
 
     run = Run("t", {}, tmp_path)
     run.metric("rungs.g.score_std", float("nan"))

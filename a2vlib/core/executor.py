@@ -1,11 +1,15 @@
-"""One way to run independent units of work: in this process, one after another (the default), or as tasks on a
-Dask cluster (``--cluster local[:N]``, ``tcp://host:8786`` or ``slurm[:N]``).
+"""One way to run independent units of work: side by side in a local process pool (``pool[:N]``; the default,
+``auto``, is a pool of cores / threads-per-unit processes when that is more than one), one after another in this
+process (``sequential``), or as tasks on a Dask cluster (``local[:N]``, ``tcp://host:8786`` or ``slurm[:N]``).
 
 A unit is a plain function and its argument: a (rung, seed) training, one notebook under one parameter set. Units
 meet in the cache (``A2V_CACHE``, a shared file system on a real cluster): a finished one is loaded, never trained
 again, and a unit whose worker died is run again by the scheduler (``retries``), resuming from its checkpoint. Every
 worker runs one torch thread (two torch jobs with two threads each on two cores crawl) with the caller's cache and
 repository.
+
+Every unit runs with the caller's thread count (:mod:`a2vlib.core.threads`, one by default), wherever it runs, so its
+numbers are the same one after another, in a pool or on a cluster of the same instruction set.
 """
 from __future__ import annotations
 
@@ -18,8 +22,10 @@ from typing import Any, Callable, Iterator, Protocol, Sequence
 from a2vlib.core.errors import A2VError, ParamsError
 from a2vlib.core.paths import cache_dir, repo_root
 from a2vlib.core.progress import progress
+from a2vlib.core.threads import configured_threads, set_threads, thread_environment
 
-SPEC_HELP = "use local[:N] (N one-thread workers here), tcp://host:port (a running scheduler) or slurm[:N]"
+SPEC_HELP = ("use auto (a local pool when cores allow), pool[:N] (N local processes), sequential, local[:N] (a Dask "
+             "LocalCluster of N workers), tcp://host:port (a running scheduler) or slurm[:N]")
 SLURM_FILE = Path("params") / "cluster" / "slurm.yaml"
 
 
@@ -43,38 +49,100 @@ class Sequential:
 
     def map(self, fn: Callable[[Any], Any], items: Sequence[Any], desc: str = "") -> list[Any]:
         if not self.one_thread:
-            return [fn(x) for x in progress(list(items), desc=desc or None)]
+            return [_named(fn, x) for x in progress(list(items), desc=desc or None)]
         env, saved = _worker_environment(), dict(os.environ)
-        try:
-            import torch
-            threads = torch.get_num_threads()
-        except ImportError:
-            threads = None
         try:
             return [_call_in_worker(fn, env, x) for x in progress(list(items), desc=desc or None)]
         finally:
             _restore_environ(saved)
-            if threads is not None:
-                torch.set_num_threads(threads)
+            set_threads(configured_threads())
+
+
+class UnitError(A2VError):
+    """A unit of work failed; the message names the unit and what went wrong in it."""
+
+
+def unit_name(item: Any) -> str:
+    """A short name for a unit, for progress bars, dashboards and errors: its ``name`` attribute, else its repr."""
+    name = getattr(item, "name", None)
+    if isinstance(item, tuple):
+        name = ", ".join(_short(part) for part in item if not _bulky(part))
+    return _short(name if name is not None else item, 120)
+
+
+def _bulky(part: Any) -> bool:
+    return hasattr(part, "__dict__") and not isinstance(part, (str, int, float)) and not hasattr(part, "name")
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = str(getattr(value, "name", value))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _named(fn: Callable[[Any], Any], item: Any) -> Any:
+    """``fn(item)``; an error comes back as a :class:`UnitError` naming the unit (an a2vlib error keeps its text)."""
+    try:
+        return fn(item)
+    except A2VError as exc:
+        raise UnitError(f"unit ({unit_name(item)}): {exc}") from exc
+    except Exception as exc:
+        raise UnitError(f"unit ({unit_name(item)}) failed: {exc.__class__.__name__}: {exc}") from exc
+
+
+class ProcessPool:
+    """Units side by side in ``n`` local processes (started fresh, ``spawn``), each with the caller's thread count:
+    a 2-core laptop trains two seeds at once with one thread each, a 16-core workstation sixteen, with the same
+    numbers as one after another. Results come back in order; the first failing unit is raised (as a
+    :class:`UnitError` naming it) after the others are cancelled; Ctrl-C cancels what has not started."""
+
+    def __init__(self, n: int):
+        self.n = n
+        self.name = f"local pool of {n} processes x {configured_threads()} thread(s)"
+
+    def map(self, fn: Callable[[Any], Any], items: Sequence[Any], desc: str = "") -> list[Any]:
+        import multiprocessing
+        from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+
+        items = list(items)
+        if len(items) <= 1 or self.n <= 1:
+            return Sequential().map(fn, items, desc)
+        env = _worker_environment()
+        pool = ProcessPoolExecutor(max_workers=min(self.n, len(items)), mp_context=multiprocessing.get_context("spawn"))
+        bar = progress(total=len(items), desc=desc or "units", unit="unit")
+        futures = [pool.submit(_call_in_worker, fn, env, item) for item in items]
+        try:
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                bar.update(len(done))
+                failed = [f for f in done if f.exception() is not None]
+                if failed:
+                    for f in pending:
+                        f.cancel()
+                    raise failed[0].exception()  # type: ignore[misc]
+            return [f.result() for f in futures]
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        finally:
+            bar.close()
+            pool.shutdown(wait=True)
 
 
 def _worker_environment() -> dict[str, str]:
-    """What a worker needs to find the caller's kit and cache and to use one core."""
-    return {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "A2V_CACHE": str(cache_dir()),
+    """What a worker needs to find the caller's kit and cache and to use the caller's thread count."""
+    return {**thread_environment(configured_threads()), "A2V_CACHE": str(cache_dir()),
             "A2V_ROOT": str(repo_root()), "TQDM_DISABLE": os.environ.get("TQDM_DISABLE", "1"),
             "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")}
 
 
 def _call_in_worker(fn: Callable[[Any], Any], env: dict[str, str], item: Any) -> Any:
-    """Run one unit on a worker with the caller's environment and one torch thread."""
+    """Run one unit on a worker with the caller's environment and thread count; an error names the unit."""
     os.environ.update(env)
-    try:
-        import torch
-    except ImportError:  # a unit that needs no torch (a notebook run starts its own kernel)
-        pass
-    else:
-        torch.set_num_threads(1)
-    return fn(item)
+    set_threads(configured_threads())
+    return _named(fn, item)
 
 
 class DaskExecutor:
@@ -96,8 +164,11 @@ class DaskExecutor:
         if not items:
             return []
         env = _worker_environment()
-        futures = [self.client.submit(_call_in_worker, fn, env, item, pure=False, retries=self.retries)
-                   for item in items]
+        # a unit that raised is deterministic: run again, it raises again; only a lost worker is retried (Dask
+        # retries a task whose worker died regardless of ``retries``, which counts raised errors)
+        futures = [self.client.submit(_call_in_worker, fn, env, item, pure=False, retries=0,
+                                      key=f"{unit_name(item)[:80]}-{i}-{os.getpid()}")
+                   for i, item in enumerate(items)]
         bar = progress(total=len(futures), desc=desc or "tasks", unit="task")
         try:
             for _ in as_completed(futures):
@@ -127,9 +198,11 @@ def parse_spec(spec: str | None) -> tuple[str, Any]:
     """``(kind, argument)`` of a cluster spec: ("sequential", None), ("local", N or None), ("address", url) or
     ("slurm", N or None); anything else is a :class:`ParamsError` naming it."""
     text = (spec or "").strip()
-    if text in ("", "none", "sequential"):
+    if text in ("", "auto"):
+        return "auto", None
+    if text in ("none", "sequential"):
         return "sequential", None
-    m = re.fullmatch(r"(local|slurm)(?::(\d+))?", text)
+    m = re.fullmatch(r"(local|slurm|pool)(?::(\d+))?", text)
     if m:
         n = int(m[2]) if m[2] else None
         if n is not None and n < 1:
@@ -155,13 +228,35 @@ def _slurm_options(path: Path) -> dict[str, Any]:
     return options
 
 
+def default_jobs() -> int:
+    """Units side by side by default: the cores this process may use, divided by the threads of a unit
+    (``A2V_JOBS`` overrides)."""
+    if os.environ.get("A2V_JOBS"):
+        try:
+            return max(1, int(os.environ["A2V_JOBS"]))
+        except ValueError:
+            raise ParamsError(f"A2V_JOBS={os.environ['A2V_JOBS']!r}: give a whole number of processes") from None
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        cores = os.cpu_count() or 1
+    return max(1, cores // configured_threads())
+
+
 def open_executor(spec: str | None, echo: Callable[[str], Any] = print, one_thread: bool = False) -> Executor:
     """The executor a cluster spec names (see :func:`parse_spec`); a Dask one prints its dashboard address.
     ``one_thread`` makes the sequential one run units as a worker would. Close a Dask executor when done
     (:func:`executor`, a context manager, does)."""
     kind, arg = parse_spec(spec)
+    if kind == "auto":
+        n = default_jobs()
+        kind, arg = ("pool", n) if n > 1 else ("sequential", None)
     if kind == "sequential":
         return Sequential(one_thread)
+    if kind == "pool":
+        pool = ProcessPool(arg or default_jobs())
+        echo(f"[a2v] {pool.name}")
+        return pool
     try:
         from distributed import Client, LocalCluster
     except ImportError as exc:

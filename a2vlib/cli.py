@@ -176,8 +176,11 @@ def _cmd_golden(args: argparse.Namespace) -> int:
                 print(f"{name}: the run in {metrics.parent} has status {status!r}; not pinned (fix and rerun it)")
                 failed = True
                 continue
-            pin(metrics, golden, rel=args.rel, abs=args.abs)
-            print(f"{name}: pinned {metrics} -> {golden}")
+            seeds = _seed_list(args.spread)
+            runs = [_spread_run(name, args.profile, s, base.parent) for s in seeds]
+            pin(metrics, golden, rel=args.rel, abs=args.abs, spread_runs=runs or None, spread_seeds=seeds)
+            print(f"{name}: pinned {metrics} -> {golden}" + (f" (tolerances from seeds 0, {args.spread})" if seeds
+                                                               else ""))
             continue
         if not golden.exists():
             print(f"{name}: no golden file {golden}; pin it with `a2v golden {name} --profile {args.profile} "
@@ -187,10 +190,47 @@ def _cmd_golden(args: argparse.Namespace) -> int:
         problems = compare_files(metrics, golden, rel=args.rel, abs=args.abs)
         for problem in problems:
             print(f"{name}: {problem}")
+        if problems:
+            from a2vlib.golden import numerics_note
+
+            run_json = metrics.parent / "run.json"
+            here = read_json(run_json, "run record").get("numerics") if run_json.exists() else None
+            note = numerics_note(here, read_json(golden, "golden file"))
+            if note:
+                print(f"{name}: {note}")
         verdict = f"{len(problems)} mismatch(es)" if problems else "ok"
         print(f"{name}: {verdict} against {golden}")
         failed = failed or bool(problems)
     return 1 if failed else 0
+
+
+def _seed_list(text: str | None) -> list[int]:
+    if not text:
+        return []
+    try:
+        seeds = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise A2VError(f"--spread {text!r}: give seeds as whole numbers separated by commas, e.g. 1,2,3") from None
+    if any(s <= 0 for s in seeds):
+        raise A2VError(f"--spread {text!r}: extra seeds must be above 0 (seed 0 is the pinned run)")
+    return seeds
+
+
+def _spread_run(name: str, profile: str, seed: int, reports: Path) -> dict:
+    """The notebook run again with ``seed`` (and its training-seed lists moved with it), for a figure's spread."""
+    from a2vlib.params import load_params
+    from a2vlib.report import run_notebook
+
+    params = load_params(name, profile)
+    overrides = {"seed": seed} if "seed" in params else {}
+    for key in ("seeds", "repr_seeds"):
+        if key in params:
+            overrides[key] = [v + 100 * seed for v in params[key]]
+    print(f"{name}: spread run with {overrides} ...", flush=True)
+    res = run_notebook(name, profile, overrides=overrides, reports_dir=reports / "golden-spread" / f"seed{seed}")
+    if res.status != "ok":
+        raise A2VError(f"{name}: the spread run with seed {seed} failed ({res.error}); see {res.folder}")
+    return res.metrics
 
 
 def _cmd_store_outputs(args: argparse.Namespace) -> int:
@@ -315,6 +355,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reports-dir", default=None, help="where reports are (default: <repo>/reports)")
     p.add_argument("--golden-dir", default=None, help="where golden files are (default: <repo>/tests/golden)")
     p.add_argument("--update", action="store_true", help="pin the runs' metrics instead of comparing")
+    p.add_argument("--spread", default=None, metavar="SEEDS", help="with --update: run each notebook again with "
+                   "these extra seeds (e.g. 1,2,3) and set each figure's tolerance from its spread")
     p.add_argument("--rel", type=float, default=None, help="relative tolerance (default: the file's, else 0.05)")
     p.add_argument("--abs", type=float, default=None, help="absolute tolerance for values in [-1, 1] "
                                                            "(default: the file's, else 0.03)")

@@ -1,7 +1,21 @@
 """Golden values: the ``ci`` metrics of each notebook pinned with tolerances in ``tests/golden/<notebook>.json``.
 
-The ci runs train GANs for two CPU epochs, so the same revision on another CPU drifts a little; the pins therefore
-carry tolerances. By default a figure whose pinned value lies in [-1, 1] (accuracies, shares, correlations) may move
+What a golden check can catch: a change of code that moves a figure by more than that figure moves between training
+seeds (a broken loss, a feature computed differently, data generated differently, a metric's formula). What it
+cannot catch: a change smaller than the seed-to-seed spread of a two-epoch CPU training (the tolerance is built
+from that spread so that another CPU, another instruction set or another thread count, which move the figures as a
+new seed does, never fails it), nor anything a figure does not measure. Figures that are pure functions of fixed
+inputs (counts of generated pairs, a metric on fixed arrays) do not move between seeds and are pinned exactly.
+
+Tolerances from spread (``a2v golden NB --update --spread 1,2,3``): the ci notebook is run again with each extra
+seed (``seed``, and ``seeds`` where the notebook trains over a list); each figure's standard deviation over the
+runs, SD, gives its tolerance max(floor, :data:`SPREAD_K` x SD), where the floor is the default band below; a
+whole-number figure (a count) gets a whole-number tolerance, ceil(k x SD), at least 1 when it moves at all; a
+figure with no spread gets none. The file keeps each SD, the seeds and k, and the numerics the pins were made
+under (torch, threads, CPU instruction set), which ``a2v golden`` names when a comparison fails.
+
+The ci runs train GANs for two CPU epochs, so the same revision on another CPU drifts; the pins therefore
+carry tolerances. Without a spread, a figure whose pinned value lies in [-1, 1] (accuracies, shares, correlations) may move
 by ``DEFAULT_ABS`` (0.03) and any other figure by ``DEFAULT_REL`` (5 %) of its pinned value. (A relative tolerance
 would be zero-wide around a correlation near 0, hence the absolute band covers [-1, 1], not only [0, 1].) Timings are
 never pinned: see :func:`is_timing`.
@@ -40,6 +54,8 @@ ABS_BAND = 1.0  # pinned values with |value| <= ABS_BAND get the absolute tolera
 # not substrings of the name: "_s" is inside "score_std" and "volume_spearman", "speed" inside the class "speedboat".
 TIMING_WORDS = ("time", "elapsed", "overhead")
 TIMING_TOKENS = ("s", "sec", "secs", "seconds", "speed", "speeds", "speedup")
+SPREAD_K = 4.0  # tolerance = max(floor, SPREAD_K x the figure's SD over seeds): 4 SD, as the SD comes from few runs
+EXACT = 1e-9  # the tolerance of a figure that did not move over the seeds (a pure function of fixed inputs)
 
 
 def golden_dir() -> Path:
@@ -136,11 +152,17 @@ def compare(actual: Mapping[str, Any], golden: Mapping[str, Any], rel: float | N
             problems.append(f"{key}: missing from the run (pinned {want:.6g})")
             continue
         tol = {**base, **per_key.get(key, {})}
-        allowed = allowed_difference(want, tol["rel"], tol["abs"], tol["abs_band"])
+        if "tol" in tol:  # from the figure's spread over seeds
+            allowed = float(tol["tol"])
+        else:
+            allowed = allowed_difference(want, tol["rel"], tol["abs"], tol["abs_band"])
         diff = math.fabs(got[key] - want)
         if diff > allowed * (1 + 1e-9) + 1e-12:
-            how = (f"abs {tol['abs']:g}" if -tol["abs_band"] <= want <= tol["abs_band"]
-                   else f"rel {tol['rel']:.3g} = {allowed:.4g}")
+            if "tol" in tol:
+                how = f"{allowed:.4g}, from its spread over seeds"
+            else:
+                how = (f"abs {tol['abs']:g}" if -tol["abs_band"] <= want <= tol["abs_band"]
+                       else f"rel {tol['rel']:.3g} = {allowed:.4g}")
             problems.append(f"{key}: {got[key]:.6g}, pinned {want:.6g} (differs by {diff:.4g}; allowed {how})")
     if strict:
         problems += [f"{key}: {got[key]:.6g} is recorded but not pinned (strict golden file)"
@@ -158,8 +180,33 @@ def compare_files(metrics_json: str | os.PathLike, golden_file: str | os.PathLik
     return compare(read_json(metrics_json, "metrics file"), read_json(golden_file, "golden file"), rel, abs)
 
 
+def spread_tolerances(pinned: Mapping[str, float], runs: list[Mapping[str, Any]], k: float = SPREAD_K,
+                      rel: float = DEFAULT_REL, abs: float = DEFAULT_ABS, abs_band: float = ABS_BAND
+                      ) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+    """Per-figure tolerances from the spread of ``pinned`` (flat) and the extra seeds' ``runs`` (metrics dicts):
+    ``({key: {"tol": t}}, {key: SD})``. A figure recorded by fewer than two runs in all keeps the default band."""
+    import statistics
+
+    flats = [flatten(r) for r in runs]
+    tolerances, spreads = {}, {}
+    for key, value in pinned.items():
+        values = [value] + [f[key] for f in flats if key in f]
+        if len(values) < 2:
+            continue
+        sd = statistics.stdev(values)
+        spreads[key] = sd
+        if sd == 0:
+            tolerances[key] = {"tol": EXACT}
+        elif all(float(v).is_integer() for v in values) and max(math.fabs(v) for v in values) >= 2:
+            tolerances[key] = {"tol": float(max(1, math.ceil(k * sd)))}  # a count moves by whole numbers
+        else:
+            tolerances[key] = {"tol": max(allowed_difference(value, rel, abs, abs_band), k * sd)}
+    return tolerances, spreads
+
+
 def pin(metrics_json_path: str | os.PathLike, golden_path: str | os.PathLike, rel: float | None = None,
-        abs: float | None = None) -> Path:
+        abs: float | None = None, spread_runs: list[Mapping[str, Any]] | None = None,
+        spread_seeds: list[int] | None = None, k: float = SPREAD_K) -> Path:
     """Write ``golden_path`` from a run's ``metrics.json``: every numeric figure but timings, with the tolerances.
 
     ``rel``/``abs`` not given keep those of an existing golden file (else the defaults); its ``strict`` flag and
@@ -175,17 +222,39 @@ def pin(metrics_json_path: str | os.PathLike, golden_path: str | os.PathLike, re
     run_json = metrics_json_path.parent / "run.json"
     run = read_json(run_json, "run record") if run_json.exists() else {}
     unpinned = list(old.get("unpinned") or [])
-    values = {k: v for k, v in flatten(metrics).items() if not is_timing(k) and not _unpinned(k, unpinned)}
+    values = {key: v for key, v in flatten(metrics).items() if not is_timing(key) and not _unpinned(key, unpinned)}
+    tolerances = {key: t for key, t in (old.get("tolerances") or {}).items() if "tol" not in t}  # hand-set ones
+    spread_doc: dict[str, Any] = {}
+    if spread_runs:
+        from_spread, sds = spread_tolerances(values, spread_runs, k, tolerance["rel"], tolerance["abs"],
+                                             tolerance["abs_band"])
+        tolerances = {**from_spread, **tolerances}
+        spread_doc = {"spread": {"seeds": list(spread_seeds or []), "k": k, "sd": sds}}
     doc = {
         "about": "Pinned figures of a ci run; compare with `a2v golden`, re-pin on purpose with `a2v golden "
-                 "NOTEBOOK --update`. Values within [-abs_band, abs_band] may move by abs, others by rel x value.",
+                 "NOTEBOOK --update --spread 1,2,3`. A figure with a 'tol' in tolerances may move by that much (from "
+                 "its spread over seeds, see spread); others: values within [-abs_band, abs_band] by abs, others "
+                 "by rel x value.",
         "notebook": run.get("notebook", metrics_json_path.parent.name),
         "profile": run.get("profile", "ci"),
         "revision": (run.get("git") or {}).get("revision", "unknown"),
+        "numerics": run.get("numerics") or {},
         "strict": bool(old.get("strict", False)),
         "tolerance": tolerance,
-        "tolerances": old.get("tolerances") or {},
+        "tolerances": tolerances,
+        **spread_doc,
         **({"unpinned": unpinned} if unpinned else {}),
         "metrics": values,
     }
     return write_text(golden_path, json.dumps(doc, indent=2) + "\n")
+
+
+def numerics_note(run_numerics: Mapping[str, Any] | None, golden: Mapping[str, Any]) -> str:
+    """A sentence naming how this run's numerics (torch, threads, CPU instruction set) differ from those the golden
+    file was pinned under, or ''."""
+    pinned = golden.get("numerics") or {}
+    here = dict(run_numerics or {})
+    differ = [f"{key} {here.get(key)!r} here, {pinned.get(key)!r} when pinned" for key in sorted(pinned)
+              if here.get(key) != pinned.get(key)]
+    return ("this run's numerics differ from the pins' (" + "; ".join(differ) + "): figures move with them as with "
+            "a new seed") if differ else ""

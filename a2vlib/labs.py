@@ -119,8 +119,10 @@ def write_handouts(out: str | os.PathLike, notebooks: Sequence[str] | None = Non
     import nbformat
 
     out = Path(out)
-    if out.resolve() == (repo_root() / "notebooks").resolve():
-        raise A2VError(f"{out}: handouts never overwrite the source notebooks; choose another folder")
+    source = (repo_root() / "notebooks").resolve()
+    if out.resolve() == source or source in out.resolve().parents:
+        raise A2VError(f"{out}: inside {source}; handouts never go among the source notebooks; choose a folder "
+                       "outside it")
     folders = []
     for name in notebooks or list_notebooks():
         name = notebook_path(name).stem

@@ -11,7 +11,8 @@ import torch
 from torch import nn
 
 from a2vlib.core.errors import ParamsError
-from a2vlib.core.executor import ClusterError, Sequential, executor, open_executor, parse_spec
+from a2vlib.core.executor import (ClusterError, ProcessPool, Sequential, UnitError, default_jobs, executor,
+                                  open_executor, parse_spec, unit_name)
 from a2vlib.sweep import read_grid, run_sweep, set_name
 from a2vlib.training.trainer import fit_cached
 
@@ -28,7 +29,9 @@ def _by_value():
     cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
 
 
-@pytest.mark.parametrize("spec,kind,arg", [("", "sequential", None), ("local", "local", None), ("local:2", "local", 2),
+@pytest.mark.parametrize("spec,kind,arg", [("", "auto", None), ("auto", "auto", None), ("sequential", "sequential", None),
+                                           ("pool", "pool", None), ("pool:3", "pool", 3),
+                                           ("local", "local", None), ("local:2", "local", 2),
                                            ("tcp://10.0.0.5:8786", "address", "tcp://10.0.0.5:8786"),
                                            ("slurm:3", "slurm", 3)])
 def test_cluster_specs_parse(spec, kind, arg):
@@ -120,15 +123,67 @@ def test_units_give_the_same_numbers_here_and_on_a_local_cluster(tmp_path, monke
     assert here == there
 
 
+def test_units_give_the_same_numbers_here_and_in_a_local_pool(tmp_path, monkeypatch):
+    """One-thread units side by side in processes of their own train exactly what one after another trains."""
+    monkeypatch.setenv("A2V_CACHE", str(tmp_path / "seq"))
+    here = Sequential().map(train_unit, [(s, str(tmp_path / "log_seq"), None) for s in range(3)])
+    monkeypatch.setenv("A2V_CACHE", str(tmp_path / "pool"))
+    with executor("pool:2", echo=lambda *_: None) as ex:
+        assert isinstance(ex, ProcessPool)
+        there = ex.map(train_unit, [(s, str(tmp_path / "log_pool"), None) for s in range(3)])
+    assert here == there
+    pids = {json.loads(line)["pid"] for line in (tmp_path / "log_pool").read_text().splitlines()}
+    assert os.getpid() not in pids and len(pids) == 2  # trained in two other processes
+
+
+def _fails_on_one(x):
+    if x == 1:
+        raise ValueError("bad input for this unit")
+    return x
+
+
+@pytest.mark.parametrize("spec", ["sequential", "pool:2"])
+def test_a_failing_unit_is_named(spec):
+    with executor(spec, echo=lambda *_: None) as ex:
+        with pytest.raises(UnitError, match=r"unit \(1\) failed: ValueError: bad input for this unit"):
+            ex.map(_fails_on_one, [0, 1, 2])
+
+
+def test_auto_runs_units_side_by_side_when_cores_allow(monkeypatch):
+    monkeypatch.setenv("A2V_JOBS", "2")
+    with executor("", echo=lambda *_: None) as ex:
+        assert isinstance(ex, ProcessPool) and ex.n == 2
+    monkeypatch.setenv("A2V_JOBS", "1")
+    with executor("", echo=lambda *_: None) as ex:
+        assert isinstance(ex, Sequential)
+    monkeypatch.delenv("A2V_JOBS")
+    monkeypatch.setenv("A2V_THREADS", "2")
+    assert default_jobs() == max(1, len(os.sched_getaffinity(0)) // 2)  # cores / threads per unit
+    monkeypatch.setenv("A2V_JOBS", "many")
+    with pytest.raises(ParamsError, match="A2V_JOBS='many'"):
+        default_jobs()
+
+
+def test_units_are_named_after_what_they_run():
+    assert unit_name(("g", 3, "cpu")) == "g, 3, cpu"
+    assert len(unit_name("x" * 500)) <= 120
+
+
 def _threads_setting(_):
-    return os.environ.get("OMP_NUM_THREADS")
+    return os.environ.get("OMP_NUM_THREADS"), torch.get_num_threads()
+
+
+def test_a_pool_unit_runs_on_the_callers_thread_count(monkeypatch):
+    monkeypatch.setenv("A2V_THREADS", "2")
+    with executor("pool:2", echo=lambda *_: None) as ex:
+        assert ex.map(_threads_setting, [0, 1]) == [("2", 2), ("2", 2)]
 
 
 def test_a_cluster_leaves_the_callers_environment_as_it_was(monkeypatch):
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     before = dict(os.environ)
     with executor("local:1", echo=lambda *_: None) as ex:
-        assert ex.map(_threads_setting, [0]) == ["1"]  # the worker runs one thread
+        assert ex.map(_threads_setting, [0]) == [("1", 1)]  # the worker runs the caller's one thread
         assert "OMP_NUM_THREADS" not in os.environ  # ... and the caller keeps its own setting
     assert dict(os.environ) == before
 

@@ -65,8 +65,17 @@ def test_a_split_missing_a_digit_says_which(fsdd):
 
 
 def test_no_fsdd_folder_says_where_it_looked_and_how_to_get_it(tmp_path):
+    (tmp_path / "empty").mkdir()
     with pytest.raises(DataError, match=r"no FSDD recordings found .*fsdd_root"):
+        digits.read_fsdd(tmp_path / "empty")
+
+
+def test_a_named_fsdd_path_that_does_not_exist_is_an_error_not_another_copy(tmp_path, monkeypatch):
+    with pytest.raises(DataError, match=r"fsdd_root = .*nowhere.*does not exist"):
         digits.read_fsdd(tmp_path / "nowhere")
+    monkeypatch.setenv("A2V_FSDD", str(tmp_path / "gone"))
+    with pytest.raises(DataError, match=r"A2V_FSDD = .*gone.*does not exist"):
+        digits.find_fsdd()
 
 
 def test_mnist_holds_out_100_per_digit():
@@ -146,7 +155,7 @@ def test_the_fsdd_command_reports_what_it_found(fsdd, capsys):
     assert main(["fsdd", "--dest", str(fsdd)]) == 0
     assert "80 recordings, 2 speakers, 40 train / 40 test" in capsys.readouterr().out
     assert main(["fsdd", "--dest", str(fsdd / "missing")]) != 0
-    assert "no FSDD recordings found" in capsys.readouterr().err
+    assert "does not exist" in capsys.readouterr().err
 
 
 def test_s2i_data_and_judge_on_digit_pairs(fsdd, cache):

@@ -106,6 +106,8 @@ def test_a_wrong_answer_fails_its_test_with_a_message(handouts, tmp_path):
     assert grades["06_i2s_spectrograms"].status == "error" and "not a readable notebook" in grades["06_i2s_spectrograms"].message
 
 
-def test_handouts_never_overwrite_the_sources():
-    with pytest.raises(A2VError, match="never overwrite the source notebooks"):
-        write_handouts(notebook_path("00_datasets_tour").parent)
+def test_handouts_never_go_among_the_sources():
+    for folder in (notebook_path("00_datasets_tour").parent, notebook_path("00_datasets_tour").parent / "x"):
+        with pytest.raises(A2VError, match="never go among the source notebooks"):
+            write_handouts(folder)
+    assert not (notebook_path("00_datasets_tour").parent / "x").exists()

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from a2vlib.golden import compare, golden_path
+from a2vlib.golden import compare, golden_path, numerics_note
 from a2vlib.params import list_notebooks
 from a2vlib.report import run_notebook
 
@@ -75,10 +75,15 @@ def test_notebook_metrics_match_golden(name, ci_runs, monkeypatch):
     res = ci_runs(name)
     if res.status != "ok":
         pytest.fail(f"{name} failed, nothing to compare: {res.error}")
-    problems = compare(res.metrics, json.loads(golden.read_text()))
+    pinned = json.loads(golden.read_text())
+    problems = compare(res.metrics, pinned)
+    run = json.loads((res.folder / "run.json").read_text())
+    note = numerics_note(run.get("numerics"), pinned)
     assert not problems, (
         f"{name}: {len(problems)} figure(s) outside the tolerance of {golden}:\n  " + "\n  ".join(problems)
-        + f"\nIf the change is intended, re-pin with `a2v run {name} --profile ci && a2v golden {name} --update`.")
+        + (f"\n{note}" if note else "")
+        + f"\nIf the change is intended, re-pin with `a2v run {name} --profile ci && a2v golden {name} --update "
+        "--spread 1,2,3`.")
 
 
 # ---------------------------------------------------------------------------------------------------------------

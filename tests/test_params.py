@@ -294,3 +294,20 @@ def test_every_notebook_of_a_profile_uses_one_dataset(profile):
         users = [nb for nb in list_notebooks() if marker in notebook_defaults(notebook_path(nb))]
         keys = {json.dumps(key_of(load_params(nb, profile)), sort_keys=True) for nb in users}
         assert len(users) >= 2 and len(keys) == 1, (family, keys)
+
+
+@pytest.mark.parametrize("key, value, problem", [
+    ("seed", -3, "must be 0 or more"), ("n_train", 0, "must be at least 1"), ("threads", 0, "must be at least 1"),
+    ("discrepant_share", 1.5, "between 0 and 1"), ("seconds", 0.0, "more than 0 seconds"),
+    ("seeds", [], "non-empty list"), ("seeds", [0, -1], "non-empty list"), ("gains", [1.0, 0.0], "above 0"),
+])
+def test_out_of_range_values_fail_when_the_profile_loads(key, value, problem):
+    name = "04_ablation" if key in ("seeds",) else "05_volume_study"
+    with pytest.raises(ParamsError, match=rf"command-line override: key {key!r} .*{problem}"):
+        load_params(name, "ci", overrides={key: value})
+
+
+def test_every_profile_file_is_in_range():
+    for profile in PROFILES:
+        for name in profile_notebooks(profile):
+            load_params(name, profile)

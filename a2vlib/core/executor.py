@@ -243,6 +243,22 @@ def default_jobs() -> int:
     return max(1, cores // configured_threads())
 
 
+def prefetch(fn: Callable[[Any], Any], units: Sequence[Any], cluster: str | None = None, desc: str = "") -> bool:
+    """Run ``units`` side by side on the executor ``cluster`` names ("" is ``auto``) to fill the cache, so that the
+    study's own loop, which follows, loads each result instead of computing it. Nothing happens when that executor
+    is this process, one after another, or there is a single unit: the loop then computes what it needs in turn.
+    Returns whether anything ran. The units must write what they compute to the cache (``cached``, ``fit_cached``),
+    keyed as the loop will look it up."""
+    units = list(units)
+    if len(units) < 2:
+        return False
+    with executor(cluster, echo=lambda _: None) as ex:
+        if isinstance(ex, Sequential):
+            return False
+        ex.map(fn, units, desc=desc)
+    return True
+
+
 def open_executor(spec: str | None, echo: Callable[[str], Any] = print, one_thread: bool = False) -> Executor:
     """The executor a cluster spec names (see :func:`parse_spec`); a Dask one prints its dashboard address.
     ``one_thread`` makes the sequential one run units as a worker would. Close a Dask executor when done

@@ -51,11 +51,16 @@ HOW_TO_GET = (f"get the Free Spoken Digit Dataset (a2vlib.data.digits.download()
 def find_fsdd(root: str | os.PathLike = "") -> Path:
     """The FSDD folder (the one holding ``recordings/``, or ``recordings/`` itself): ``root`` when given, else
     ``A2V_FSDD``, ``<A2V_DATA or the shared data folder>/fsdd`` or ``<repo>/data/fsdd``, the first that exists."""
-    if str(root):
-        candidates = [resolve_path(root)]
+    explicit = str(root) or os.environ.get("A2V_FSDD", "")
+    if explicit:  # a path the user named is the one to use: a missing one is an error, never another copy's cue
+        path = resolve_path(explicit)
+        where = "fsdd_root" if str(root) else "A2V_FSDD"
+        if not path.exists():
+            raise DataError(f"{where} = {explicit!r}: {path} does not exist; correct it, or unset it to let the kit "
+                            f"look in its usual places. {HOW_TO_GET}")
+        candidates = [path]
     else:
-        candidates = ([Path(os.environ["A2V_FSDD"])] if os.environ.get("A2V_FSDD") else [])
-        candidates += [d / "fsdd" for d in shared_data_dir_candidates()] + [repo_root() / "data" / "fsdd"]
+        candidates = [d / "fsdd" for d in shared_data_dir_candidates()] + [repo_root() / "data" / "fsdd"]
     for path in candidates:
         if (path / "recordings").is_dir():
             return path / "recordings"

@@ -155,8 +155,18 @@ def train_pose_models(instruments: Sequence[str], data: InstrumentData, encoders
     unknown = sorted(set(instruments) - set(data.classes))
     if unknown:
         raise ParamsError(f"pose_instruments: {unknown} not in the data; use some of {', '.join(data.classes)}")
+    from a2vlib.core.executor import prefetch
+
     start = next(m for (name, _), m in models.items() if name == "S2I-C")
+    prefetch(_pose_unit, [(inst, data, encoders, dict(sizes), start, seed, str(device)) for inst in instruments],
+             desc="pose-oriented trainings")
     return [train_pose_model(inst, data, encoders, sizes, start, seed, device) for inst in instruments]
+
+
+def _pose_unit(unit: tuple) -> str:
+    inst, data, encoders, sizes, start, seed, device = unit
+    train_pose_model(inst, data, encoders, sizes, start, seed, device)
+    return inst
 
 
 def pose_table(models: Sequence[Mapping[str, Any]], data: InstrumentData, seed: int = 0, reader_pictures: int = 1500,

@@ -110,9 +110,19 @@ def evaluate(model: Mapping[str, Any], data: InstrumentData, judge: Any, seed: i
     return out
 
 
+def _variant_unit(unit: tuple) -> str:
+    name, data, encoders, sizes, seed, device = unit
+    return str(train_variant(name, data, encoders, sizes, seed, device)["key"]["variant"])
+
+
 def run_variants(data: InstrumentData, encoders: Encoders, sizes: Mapping[str, Any], seeds: Sequence[int],
                  device: str | torch.device = "cpu") -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Every variant over ``seeds``: one row per (variant, seed) with Table 5's accuracies; and the models."""
+    """Every variant over ``seeds``: one row per (variant, seed) with Table 5's accuracies; and the models. The
+    trainings run side by side first where the cores allow (:func:`a2vlib.core.executor.prefetch`)."""
+    from a2vlib.core.executor import prefetch
+
+    prefetch(_variant_unit, [(name, data, encoders, dict(sizes), seed, str(device)) for name in VARIANTS
+                             for seed in seeds], desc="S2I-C/N/A trainings")
     rows, models = [], {}
     for name in VARIANTS:
         for seed in seeds:

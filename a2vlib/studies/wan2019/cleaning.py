@@ -166,14 +166,17 @@ def compare_sound_labelers(root: Path, cleaned: pd.DataFrame, n_pairs: int, seed
     subset = cleaned.sample(min(n_pairs, len(cleaned)), random_state=seed)
     sr = int(scenes.read_config(root)["sample_rate"])
     sn_labels = [label for label, _ in soundnet.classify_scenes9(scenes.load_audio(root, subset), sr, device=device)]
-    rows = {}
+    rows, correct = {}, {}
     for name, sound_labels in (("trained sound classifier", subset.sound_pred.tolist()),
                                ("SoundNet-8 (published weights, nine-class mapping)", sn_labels)):
         kept = agreement_rule(sound_labels, subset.image_pred)
         q = cleaning_quality(kept, subset.is_consistent.astype(bool))
-        q["sound_label_accuracy"] = float(np.mean(np.array(sound_labels) == subset.sound_class.to_numpy()))
+        correct[name] = np.array(sound_labels) == subset.sound_class.to_numpy()
+        q["sound_label_accuracy"] = float(np.mean(correct[name]))
         rows[name] = q
-    return pd.DataFrame(rows).T
+    table = pd.DataFrame(rows).T
+    table.attrs["correct"] = correct  # per pair, for the paired test of the two labelers (the same pairs)
+    return table
 
 
 @dataclass
@@ -243,11 +246,12 @@ def findings(quality: Mapping[str, float], comparison: pd.DataFrame | None = Non
     out.append(verdicts.kit(verdicts.proportion_at_least(
         f"recall (consistent pairs kept) reaches {recall_target:.2f}", true_kept, n_consistent, recall_target)))
     if comparison is not None and len(comparison) == 2:
-        ours, sn = comparison.iloc[0], comparison.iloc[1]
-        m = int(ours.pairs_total)
-        out.append(verdicts.kit(verdicts.proportions_differ(
+        # the same pairs labelled by both: a paired design, McNemar's test on the pairs where they differ
+        ours, sn = comparison.index
+        correct = comparison.attrs["correct"]
+        out.append(verdicts.kit(verdicts.paired_proportions(
             "SoundNet-8 (published weights) labels SceneSynth's sounds better than the classifier trained on "
-            "this domain", (round(sn.sound_label_accuracy * m), m), (round(ours.sound_label_accuracy * m), m))))
+            "this domain", correct[sn], correct[ours], what="pairs")))
     return out
 
 

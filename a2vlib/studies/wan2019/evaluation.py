@@ -90,15 +90,11 @@ def upper_bound(data: SceneData, judges_: Judges, n_images: int = 500, splits: i
 def train_all(runs: Sequence[tuple[SceneData, Any, int]], device: str | torch.device = "cpu",
               cluster: str | None = None) -> None:
     """Train (or find in the cache) every (data, config, seed) of ``runs`` as independent units on the executor
-    that ``cluster`` names (:mod:`a2vlib.core.executor`; "" is ``auto``: a local pool when the cores allow); the
-    evaluation that follows loads them from the cache. Nothing to do here when the executor is this process, one
-    after another: the evaluation trains what it needs, one model after another."""
-    from a2vlib.core.executor import Sequential, executor
+    that ``cluster`` names ("" is ``auto``: a local pool when the cores allow); the evaluation that follows loads
+    them from the cache (:func:`a2vlib.core.executor.prefetch`)."""
+    from a2vlib.core.executor import prefetch
 
-    with executor(cluster) as ex:
-        if isinstance(ex, Sequential) or len(runs) < 2:
-            return
-        ex.map(_train_unit, [(data, config, seed, str(device)) for data, config, seed in runs], desc="S2I trainings")
+    prefetch(_train_unit, [(data, config, seed, str(device)) for data, config, seed in runs], cluster, "S2I trainings")
 
 
 def _train_unit(unit: tuple[SceneData, Any, int, str]) -> str:

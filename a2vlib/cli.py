@@ -15,7 +15,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     overrides = dict(parse_override(o) for o in args.param)
     res = run_notebook(args.notebook, args.profile, overrides=overrides, reports_dir=args.reports_dir,
-                       show_code=args.show_code, params_file=args.params_file, timeout=args.timeout)
+                       show_code=args.show_code, params_file=args.params_file, timeout=args.timeout, progress=True)
     build_index(args.profile, args.reports_dir)
     print(f"{res.name}\t{res.status}\t{res.elapsed_s:.1f}s\t{res.folder / (res.name + '.html')}")
     if res.status != "ok":

@@ -146,12 +146,14 @@ class Grade:
     message: str
 
 
-def _error_message(outputs: list[Any]) -> str:
+def _error_message(outputs: list[Any], timeout: float = 0) -> str:
     for out in outputs:
         if out.get("output_type") == "error":
             text = f"{out.get('ename', 'Error')}: {out.get('evalue', '')}".strip()
             if out.get("ename") == "NotImplementedError":
                 return "not answered yet (the cell still raises NotImplementedError)"
+            if out.get("ename") == "KeyboardInterrupt":
+                return f"interrupted: a cell ran past the {timeout} s limit"
             return text if out.get("evalue") else f"{out.get('ename')} (a test failed without a message)"
     return ""
 
@@ -189,18 +191,30 @@ def grade_notebook(path: str | os.PathLike, timeout: int = 300) -> list[Grade]:
             tests.append((len(run.cells) - 1, meta))
     if not tests:
         return []
-    NotebookClient(run, timeout=timeout, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(repo_root())}}).execute()
+    # a cell that runs past the limit is interrupted and the next ones still run; a kernel that dies (os._exit,
+    # memory) fails this submission's rows with a message, never the whole class
+    died = ""
+    try:
+        NotebookClient(run, timeout=timeout, kernel_name="python3", allow_errors=True, interrupt_on_timeout=True,
+                       resources={"metadata": {"path": str(repo_root())}}).execute()
+    except Exception as exc:
+        died = f"the submission stopped the grading kernel ({exc.__class__.__name__}: {str(exc)[:200]})"
     grades = []
     for index, meta in tests:
-        message = _error_message(run.cells[index].outputs)
+        message = _error_message(run.cells[index].outputs, timeout) or (died and not run.cells[index].outputs and died)
+        # an answer interrupted at the time limit explains the test's failure better than the test's own error
+        stuck = [_error_message(c.outputs, timeout) for c in run.cells[:index]
+                 if "interrupted" in _error_message(c.outputs, timeout)]
+        if message and stuck:
+            message = f"your answer was {stuck[-1]}"
         max_points = float(meta.get("points", 0))
         grades.append(Grade(str(path), name, meta["grade_id"], 0.0 if message else max_points, max_points,
                             "failed" if message else "passed", message))
     return grades
 
 
-def grade_folder(folder: str | os.PathLike, out_csv: str | os.PathLike | None = None) -> list[Grade]:
+def grade_folder(folder: str | os.PathLike, out_csv: str | os.PathLike | None = None, timeout: int = 300
+                 ) -> list[Grade]:
     """Grade every notebook under ``folder`` (one sub-folder per student, or the handouts' layout) and write
     ``grades.csv`` (default: in ``folder``). A notebook that cannot be read is a row with status ``error``."""
     folder = Path(folder)
@@ -211,8 +225,8 @@ def grade_folder(folder: str | os.PathLike, out_csv: str | os.PathLike | None = 
         if ".ipynb_checkpoints" in path.parts:
             continue
         try:
-            grades += grade_notebook(path)
-        except DataError as exc:
+            grades += grade_notebook(path, timeout)
+        except Exception as exc:  # one broken submission is a row, never the end of the class's grading
             grades.append(Grade(str(path), path.stem, "", 0.0, 0.0, "error", str(exc)))
     out_csv = Path(out_csv) if out_csv else folder / "grades.csv"
     fields = list(Grade.__dataclass_fields__)

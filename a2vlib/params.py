@@ -68,8 +68,13 @@ def notebook_defaults(path: str | os.PathLike) -> dict[str, Any]:
     cells = [c for c in nb.cells if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])]
     if len(cells) != 1:
         raise ParamsError(f"{path}: expected exactly one code cell tagged 'parameters', found {len(cells)}")
+    return cell_defaults(cells[0].source, str(path))
+
+
+def cell_defaults(source: str, where: str = "the parameters cell") -> dict[str, Any]:
+    """The names and literal values assigned in a parameters cell's ``source``."""
     defaults: dict[str, Any] = {}
-    for node in ast.parse(cells[0].source).body:
+    for node in ast.parse(source).body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             target, value = node.targets[0].id, node.value
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
@@ -79,7 +84,7 @@ def notebook_defaults(path: str | os.PathLike) -> dict[str, Any]:
         try:
             defaults[target] = ast.literal_eval(value)
         except ValueError as exc:
-            raise ParamsError(f"{path}: parameter {target!r} must be a literal value in the parameters cell") from exc
+            raise ParamsError(f"{where}: parameter {target!r} must be a literal value in the parameters cell") from exc
     return defaults
 
 
@@ -217,12 +222,17 @@ def _shown(path: Path) -> str:
 
 
 def resolve_params(notebook: str, profile: str | None = None, file: str | os.PathLike | None = None,
-                   overrides: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+                   overrides: dict[str, Any] | None = None, defaults: dict[str, Any] | None = None
+                   ) -> tuple[dict[str, Any], dict[str, str]]:
     """The full, validated parameter set for ``notebook`` and where each value came from: the notebook default,
     a profile file (named), or an override. Order: defaults < profile file (with what it extends, or ``file``) <
-    ``overrides``. The one resolver behind ``a2v run``, ``a2v params`` and a notebook's own ``profile`` parameter."""
-    path = notebook_path(notebook)
-    defaults = notebook_defaults(path)
+    ``overrides``. The one resolver behind ``a2v run``, ``a2v params`` and a notebook's own ``profile`` parameter.
+    ``defaults`` (a parameters cell already read) spares looking the notebook up under ``notebooks/``."""
+    if defaults is None:
+        path = notebook_path(notebook)
+        defaults = notebook_defaults(path)
+    else:
+        path = Path(f"{Path(str(notebook)).name.removesuffix('.ipynb')}.ipynb")
     params = dict(defaults)
     sources = {key: FROM_DEFAULT for key in defaults}
     if file is not None or profile:

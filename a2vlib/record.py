@@ -151,6 +151,37 @@ def _explicit_values(name: str, namespace: dict[str, Any], defaults: dict[str, A
             if k in namespace and k not in ("profile", "output_dir") and namespace[k] != defaults[k]}
 
 
+def _own_defaults(name: str, namespace: dict[str, Any]) -> dict[str, Any]:
+    """The notebook's parameters cell: from ``notebooks/<name>.ipynb`` in the kit, else (a handout copied
+    elsewhere, a renamed notebook) from this kernel's input history, the first cell of literal assignments that
+    sets ``output_dir``."""
+    import ast
+
+    from a2vlib.core.errors import ParamsError
+    from a2vlib.params import cell_defaults, notebook_defaults, notebook_path
+
+    try:
+        return notebook_defaults(notebook_path(name))
+    except ParamsError:
+        pass
+    for source in namespace.get("In") or []:
+        if source.split("\n", 1)[0].strip() == PAPERMILL_CELL:
+            continue
+        try:
+            body = ast.parse(source).body
+        except SyntaxError:
+            continue
+        if body and all(isinstance(n, ast.Assign) for n in body):
+            try:
+                values = cell_defaults(source, name)
+            except ParamsError:
+                continue
+            if "output_dir" in values:
+                return values
+    raise ParamsError(f"{name}: neither notebooks/{name}.ipynb nor a parameters cell run in this kernel; run the "
+                      "parameters cell first")
+
+
 def start_run(name: str, namespace: dict[str, Any], device: Any = None) -> Run:
     """Begin the record of notebook ``name`` from inside it: ``run = start_run("01_data_cleaning", globals())``.
 
@@ -165,16 +196,16 @@ def start_run(name: str, namespace: dict[str, Any], device: Any = None) -> Run:
 
     from a2vlib.core.device import pick_device
     from a2vlib.core.threads import set_threads
-    from a2vlib.params import FROM_OVERRIDE, notebook_defaults, notebook_path, resolve_params
+    from a2vlib.params import FROM_OVERRIDE, resolve_params
 
     # a report shows whole tables: no cell text cut to "...", no columns hidden
     pd.set_option("display.max_colwidth", 400)
     pd.set_option("display.max_columns", 60)
     pd.set_option("display.width", 250)
-    defaults = notebook_defaults(notebook_path(name))
+    defaults = _own_defaults(name, namespace)
     explicit = _explicit_values(name, namespace, defaults)
     profile = namespace.get("profile") or ""
-    params, sources = resolve_params(name, profile or None, overrides=explicit)
+    params, sources = resolve_params(name, profile or None, overrides=explicit, defaults=defaults)
     if namespace.get("output_dir"):
         params["output_dir"] = namespace["output_dir"]
         sources["output_dir"] = "runner" if injected_parameters(namespace) is not None else FROM_OVERRIDE

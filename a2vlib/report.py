@@ -84,19 +84,24 @@ def failed_cell(executed: Path) -> str:
         nb = nbformat.read(executed, as_version=4)
     except Exception:
         return ""
-    code = [c for c in nb.cells if c.cell_type == "code"]
+    code = [c for c in nb.cells if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])]
+    def named(i: int, cell: Any) -> str:
+        line = next((ln for ln in cell.source.splitlines() if ln.strip() and not ln.startswith("#")), "")
+        return f"code cell {i} (`{line[:80]}`)"
+
     for i, cell in enumerate(code, 1):
         meta = cell.metadata.get("papermill", {})
         if meta.get("exception") or meta.get("status") in ("failed", "running"):
-            line = next((ln for ln in cell.source.splitlines() if ln.strip() and not ln.startswith("#")), "")
-            return f"code cell {i} (`{line[:80]}`)"
-    return ""
+            return named(i, cell)
+    # a cell stopped from outside (its time limit) is marked as completed: it is the last one that started
+    started = [(i, c) for i, c in enumerate(code, 1) if c.metadata.get("papermill", {}).get("start_time")]
+    return named(*started[-1]) if started else ""
 
 
 def run_notebook(name: str, profile: str = "ci", overrides: dict[str, Any] | None = None,
                  reports_dir: str | os.PathLike | None = None, show_code: bool = False,
                  params_file: str | os.PathLike | None = None, log_output: bool = False,
-                 timeout: float | None = None) -> NotebookResult:
+                 timeout: float | None = None, progress: bool = False) -> NotebookResult:
     """Execute one notebook with papermill into ``reports/<profile>/<name>/`` and export its HTML.
 
     The notebook is given its ``profile`` and the ``overrides`` and resolves them itself (:func:`start_run`), the
@@ -104,6 +109,8 @@ def run_notebook(name: str, profile: str = "ci", overrides: dict[str, Any] | Non
     kernel starts with the run's thread count; a cell may run ``timeout`` seconds (default
     :data:`CELL_TIMEOUT_S` of the profile); interactive cells are not executed. A failing notebook still gets its
     executed notebook and HTML (with the error visible), ``status: failed`` and an error naming the cell.
+    ``progress`` shows a bar over the notebook's cells on stderr (even under TQDM_DISABLE, which silences the
+    bars inside the notebook), so a long run is never minutes of silence.
     """
     import papermill as pm
 
@@ -135,7 +142,9 @@ def run_notebook(name: str, profile: str = "ci", overrides: dict[str, Any] | Non
     status, error = "ok", ""
     try:
         pm.execute_notebook(headless_notebook(src), str(out_ipynb), parameters={**given, "output_dir": str(folder)},
-                            kernel_name=KERNEL, cwd=str(repo_root()), progress_bar=False, log_output=log_output,
+                            kernel_name=KERNEL, cwd=str(repo_root()), log_output=log_output,
+                            progress_bar={"desc": name, "disable": False, "ascii": True, "mininterval": 15.0,
+                                          "file": sys.stderr} if progress else False,
                             execution_timeout=timeout)
     except pm.PapermillExecutionError as exc:
         status, error = "failed", f"{exc.ename}: {exc.evalue}"
@@ -254,7 +263,8 @@ def run_all(profile: str, notebooks: Sequence[str] | None = None, reports_dir: s
         results = []
         for name in names:
             echo(f"[a2v] {profile}: running {name} ...")
-            results.append(_run_unit((name, profile, reports_dir, show_code, timeout)))
+            results.append(run_notebook(name, profile, reports_dir=reports_dir, show_code=show_code, timeout=timeout,
+                                        progress=True))
             echo(_done_line(profile, results[-1]))
     index = build_index(profile, reports_dir)
     echo(f"[a2v] index: {index}")

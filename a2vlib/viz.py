@@ -145,14 +145,17 @@ _VERDICT_COLOURS = {"holds": "#d4edda", "does not hold": "#f8d7da", "inconclusiv
 
 def findings(items: Sequence[Any]):
     """Findings (:class:`a2vlib.verdicts.Finding`) as a table: claim, whose claim (the paper's or the kit's),
-    verdict (coloured), the numbers behind it."""
+    verdict (coloured), the numbers behind it; under it, how the findings are judged (test, level, unit)."""
     from IPython.display import HTML
+
+    from a2vlib.verdicts import HOW_JUDGED
 
     rows = "".join(
         f"<tr><td style='text-align:left'>{html.escape(f.claim)}</td><td>{html.escape(f.basis)}</td>"
         f"<td style='background:{_VERDICT_COLOURS.get(f.status, '#fff')}'><b>{html.escape(f.status)}</b></td>"
         f"<td style='text-align:left'>{html.escape(f.evidence)}</td></tr>" for f in items)
-    return HTML(f"<table><tr><th>claim</th><th>whose</th><th>verdict</th><th>evidence</th></tr>{rows}</table>")
+    return HTML(f"<table><tr><th>claim</th><th>whose</th><th>verdict</th><th>evidence</th></tr>{rows}</table>"
+                f"<p style='font-size:smaller'>{html.escape(HOW_JUDGED)}</p>")
 
 
 def beside_paper(ours: Mapping[str, Any], paper: Mapping[str, Any], ours_name: str = "ours",

@@ -105,3 +105,56 @@ def test_two_processes_match_one_and_resume(tmp_path, one_thread):
     _, resumed = _ddp(tmp_path, "resumed", [(1, False), (2, True)])
     for k, v in ranks[0]["state"].items():
         assert torch.equal(v, resumed[0]["state"][k]), k
+
+
+# -- without BatchNorm the update is a single process's, to float precision ----------------------------------------
+class PlainG(torch.nn.Module):
+    z_dim = 4
+
+    def __init__(self):
+        super().__init__()
+        self.net = torch.nn.Sequential(torch.nn.Linear(COND + 4, 32), torch.nn.ReLU(), torch.nn.Linear(32, 6))
+
+    def forward(self, cond, z):
+        return self.net(torch.cat([cond, z], 1))
+
+
+class PlainD(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = torch.nn.Sequential(torch.nn.Linear(6 + COND, 32), torch.nn.ReLU(), torch.nn.Linear(32, 1))
+
+    def forward(self, x, cond):
+        return self.net(torch.cat([x, cond], 1)).squeeze(1)
+
+
+def _plain_train():
+    g = torch.Generator().manual_seed(3)
+    data = (torch.randn(N, 6, generator=g), torch.randn(N, COND, generator=g),
+            torch.randint(0, CLASSES, (N,), generator=g))
+    torch.manual_seed(0)
+    trainer = GANTrainer(PlainG(), PlainD(), "wgan-gp", z_dim=4, seed=0, device="cpu", batch_size=16,
+                         mismatched_term=True, d_steps=2)
+    return trainer.fit(data, 2).generator.state_dict()
+
+
+def _plain_worker(rank, size, port, out):
+    os.environ.update({"MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port), "RANK": str(rank),
+                       "WORLD_SIZE": str(size), "OMP_NUM_THREADS": "1"})
+    torch.set_num_threads(1)
+    distributed.init_from_env("gloo")
+    try:
+        torch.save(_plain_train(), os.path.join(out, f"rank{rank}.pt"))
+    finally:
+        torch.distributed.destroy_process_group()
+
+
+def test_noise_penalty_weights_and_mismatched_pairs_are_drawn_for_the_global_batch(tmp_path, one_thread):
+    """With no BatchNorm, two processes make the single process's updates: the gradient penalty's mixing weights
+    and the mismatched pairs are drawn over the whole batch, as the noise is, and each process takes its share."""
+    single = _plain_train()
+    mp.spawn(_plain_worker, args=(2, _free_port(), str(tmp_path)), nprocs=2, join=True)
+    for rank in range(2):
+        state = torch.load(tmp_path / f"rank{rank}.pt", weights_only=True)
+        for k, v in single.items():
+            assert torch.allclose(v, state[k], rtol=1e-4, atol=1e-5), (rank, k, (v - state[k]).abs().max())

@@ -2,6 +2,7 @@
 fails the right test with a message a student understands, and the sources are never touched."""
 import hashlib
 import shutil
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -111,3 +112,18 @@ def test_handouts_never_go_among_the_sources():
         with pytest.raises(A2VError, match="never go among the source notebooks"):
             write_handouts(folder)
     assert not (notebook_path("00_datasets_tour").parent / "x").exists()
+
+
+def test_a_hung_or_crashing_submission_is_a_row_not_the_end_of_grading(handouts, tmp_path):
+    name = "04_ablation"
+    for who, answer in (("hangs", "import time\nwhile True:\n    time.sleep(0.1)\n"),
+                        ("crashes", "import os\nos._exit(1)\n")):
+        nb = nbformat.read(handouts / name / f"{name}.ipynb", as_version=4)
+        exercise_cells(nb)[0][0].source = answer
+        (tmp_path / who).mkdir()
+        nbformat.write(nb, tmp_path / who / f"{name}.ipynb")
+    grades = grade_folder(tmp_path, tmp_path / "out.csv", timeout=10)
+    by = {Path(g.submission).parent.name: g for g in grades}
+    assert by["hangs"].status == "failed" and "past the 10 s limit" in by["hangs"].message
+    assert by["crashes"].status == "failed" and "stopped the grading kernel" in by["crashes"].message
+    assert (tmp_path / "out.csv").exists()

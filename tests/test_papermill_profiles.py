@@ -106,3 +106,16 @@ def test_plain_papermill_the_readme_way_equals_a2v_run(tmp_path):
     assert strip(by_papermill["params"]) == strip(by_runner["params"]) == strip(load_params(name, "ci"))
     assert strip(by_papermill["param_sources"]) == strip(by_runner["param_sources"])
     assert json.loads((folder / "metrics.json").read_text()) == res.metrics
+
+
+def test_a_handout_runs_without_the_instructors_notebooks(tmp_path):
+    """A notebook not under notebooks/ (a handout renamed or copied elsewhere) takes its parameters cell from the
+    kernel's own history."""
+    cell = f'# Parameters of the lab profile\nseed = 4\nn_test = 9\nthreads = 1\nprofile = ""\noutput_dir = "{tmp_path}"'
+    ns = {"In": ["", cell]}
+    exec(cell, {}, ns)
+    run = start_run("my_lab_copy", ns)
+    assert run.params["seed"] == 4 and run.params["n_test"] == 9
+    assert json.loads((tmp_path / "run.json").read_text())["param_sources"]["seed"] == FROM_DEFAULT
+    with pytest.raises(ParamsError, match="run the parameters cell first"):
+        start_run("my_lab_copy", {"In": ["", "x = compute()"]})

@@ -118,3 +118,37 @@ def test_metrics_are_strict_json(tmp_path):
     text = (tmp_path / "metrics.json").read_text()
     assert "NaN" not in text and "Infinity" not in text
     assert json.loads(text) == {"rungs": {"g": {"score_std": None}}, "arr": [1.5, None]}
+
+
+def _params(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("x: 1\n")
+    return path
+
+
+def test_a_cell_past_its_time_limit_fails_the_run_and_is_named(tmp_path):
+    nb = _notebook(tmp_path / "slow.ipynb", "x = 2", extra="import time\ntime.sleep(60)")
+    res = run_notebook(str(nb), "ci", reports_dir=tmp_path / "r", timeout=3, params_file=_params(tmp_path))
+    assert res.status == "failed"
+    assert "code cell 3 (`import time`)" in res.error and "past the 3 s limit" in res.error
+    assert res.elapsed_s < 50
+    assert json.loads((res.folder / "run.json").read_text())["cell_timeout_s"] == 3
+
+
+def test_a_failing_cell_is_named_in_the_error(tmp_path):
+    nb = _notebook(tmp_path / "bad.ipynb", "y = 1", extra="raise ValueError('boom')")
+    res = run_notebook(str(nb), "ci", reports_dir=tmp_path / "r", params_file=_params(tmp_path))
+    assert res.status == "failed" and res.error.startswith("code cell 3 (`raise ValueError('boom')`): ValueError: boom")
+
+
+def test_interactive_cells_are_not_executed_headless(tmp_path):
+    from a2vlib.report import INTERACTIVE_NOTE
+
+    nb = _notebook(tmp_path / "widget.ipynb", "z = 1", extra="raise RuntimeError('a widget would wait here')")
+    book = nbformat.read(nb, as_version=4)
+    book.cells[-1].metadata["tags"] = ["interactive"]
+    nbformat.write(book, nb)
+    res = run_notebook(str(nb), "ci", reports_dir=tmp_path / "r", params_file=_params(tmp_path))
+    assert res.status == "ok", res.error
+    ran = nbformat.read(res.folder / "widget.ipynb", as_version=4)
+    assert ran.cells[-1].source == INTERACTIVE_NOTE and not ran.cells[-1].outputs

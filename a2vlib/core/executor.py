@@ -297,9 +297,18 @@ def open_executor(spec: str | None, echo: Callable[[str], Any] = print, one_thre
         except ImportError as exc:
             raise ClusterError("--cluster slurm needs dask-jobqueue: pip install dask-jobqueue") from exc
         path = repo_root() / SLURM_FILE
+        jobs = arg or 1
         cluster = SLURMCluster(**_slurm_options(path))
-        cluster.scale(jobs=arg or 1)
-        client, name = Client(cluster), f"Slurm ({arg or 1} job(s), options from {path})"
+        cluster.adapt(minimum_jobs=jobs, maximum_jobs=jobs)  # a job that ends (walltime) is replaced
+        client, name = Client(cluster), f"Slurm ({jobs} job(s), options from {path})"
+        wait_s = float(os.environ.get("A2V_SLURM_WAIT", 1800))
+        try:
+            client.wait_for_workers(1, timeout=wait_s)
+        except (TimeoutError, OSError):
+            client.close()
+            cluster.close()
+            raise ClusterError(f"no Slurm worker started within {wait_s:.0f} s (A2V_SLURM_WAIT); check the queue, "
+                               f"account and resources in {path} and what `squeue --me` says") from None
     ex = DaskExecutor(client, cluster, name, environ=environ)
     echo(f"[a2v] {name}; Dask dashboard: {ex.dashboard or 'none'}")
     return ex

@@ -2,11 +2,13 @@
 ``paper`` profile's 64x64 models and V2RA.
 
 Every process holds the whole model and draws the same random numbers (the same seed): each takes its share of the
-global batch (``batch_size`` stays the global batch) and of every noise draw, and the gradients are averaged before
-each optimiser step, so the update is the one a single process would make on the whole batch; only BatchNorm's batch
-statistics differ (each process sees its share), hence "the same within a tolerance". Rank 0 alone writes
-checkpoints; every rank resumes from the same one. Without ``torch.distributed`` initialised, everything here is a
-no-op and the trainer is the single-process one.
+global batch (``batch_size`` stays the global batch) and of every random draw made for it (noise, the gradient
+penalty's mixing weights, the mismatched pairs, which are drawn over the whole batch), and the gradients are averaged
+in one all-reduce before each optimiser step, so the update is the one a single process would make on the whole
+batch. BatchNorm is synchronised across the GPUs (SyncBatchNorm); on CPU (gloo) its batch statistics stay each
+process's own, the one difference from a single process there. Rank 0 decides whether to resume and alone writes
+checkpoints; every rank resumes from the same one; a non-finite loss on any rank stops every rank. Without
+``torch.distributed`` initialised, everything here is a no-op and the trainer is the single-process one.
 """
 from __future__ import annotations
 
@@ -37,10 +39,36 @@ def init_from_env(backend: str | None = None) -> tuple[int, int]:
         return 0, 1
     if not dist.is_initialized():
         backend = backend or ("nccl" if torch.cuda.is_available() else "gloo")
-        dist.init_process_group(backend)
-        if backend == "nccl":
+        if backend == "nccl":  # before the group forms, so that NCCL binds each process to its own GPU
             torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
+        dist.init_process_group(backend)
     return world()
+
+
+def sync_batchnorm(module: torch.nn.Module, device: torch.device) -> torch.nn.Module:
+    """BatchNorm layers synchronised across the processes (their statistics over the global batch) on GPUs; the
+    module as it is in one process or on CPU, where SyncBatchNorm does not run."""
+    if world()[1] == 1 or device.type != "cuda":
+        return module
+    return torch.nn.SyncBatchNorm.convert_sync_batchnorm(module)
+
+
+def agree(value: object) -> object:
+    """Rank 0's ``value`` on every rank (a decision every process must take the same way, e.g. to resume)."""
+    if world()[1] == 1:
+        return value
+    box = [value]
+    dist.broadcast_object_list(box, src=0)
+    return box[0]
+
+
+def all_true(flag: bool) -> bool:
+    """True on every rank when ``flag`` is true on every rank (a check that must stop all processes or none)."""
+    if world()[1] == 1:
+        return flag
+    t = torch.tensor([1.0 if flag else 0.0])
+    dist.all_reduce(t, op=dist.ReduceOp.MIN)
+    return bool(t.item() == 1.0)
 
 
 def check_batch(batch_size: int) -> None:
@@ -60,14 +88,21 @@ def share(t: torch.Tensor) -> torch.Tensor:
 
 
 def average_gradients(params: Iterable[torch.nn.Parameter]) -> None:
-    """Average the gradients over the processes (before the optimiser step)."""
+    """Average the gradients over the processes (before the optimiser step): one all-reduce of all of them,
+    flattened into one buffer, instead of one per tensor."""
     rank, size = world()
     if size == 1:
         return
-    for p in params:
-        if p.grad is not None:
-            dist.all_reduce(p.grad, op=dist.ReduceOp.SUM)
-            p.grad /= size
+    grads = [p.grad for p in params if p.grad is not None]
+    if not grads:
+        return
+    flat = torch.cat([g.reshape(-1) for g in grads])
+    dist.all_reduce(flat, op=dist.ReduceOp.SUM)
+    flat /= size
+    offset = 0
+    for g in grads:
+        g.copy_(flat[offset:offset + g.numel()].view_as(g))
+        offset += g.numel()
 
 
 def average_buffers(*modules: torch.nn.Module) -> None:

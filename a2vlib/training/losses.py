@@ -106,15 +106,19 @@ def generator_loss(kind: str, fake: Tensor) -> Tensor:
 
 
 def gradient_penalty(critic_fn: Callable[[Tensor], Tensor], real: Tensor, fake: Tensor,
-                     generator: torch.Generator | None = None) -> Tensor:
+                     generator: torch.Generator | None = None, alpha: Tensor | None = None) -> Tensor:
     """Gulrajani et al.'s penalty E[(||grad_x critic(x)||_2 - 1)^2] at random interpolates of real and fake.
 
     ``critic_fn`` maps a batch shaped like ``real`` to scores ``(N,)`` (bind the condition in a closure). One mixing
-    weight per sample; works for any sample shape (images, spectrograms, waveforms).
+    weight per sample (``alpha``, shape (N,); drawn here when None); works for any sample shape (images,
+    spectrograms, waveforms).
     """
     real, fake = real.detach(), fake.detach()
-    alpha = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1), generator=generator, device=real.device,
-                       dtype=real.dtype)
+    shape = (real.shape[0],) + (1,) * (real.dim() - 1)
+    if alpha is None:
+        alpha = torch.rand(shape, generator=generator, device=real.device, dtype=real.dtype)
+    else:
+        alpha = alpha.to(device=real.device, dtype=real.dtype).reshape(shape)
     mixed = (real + alpha * (fake - real)).requires_grad_(True)
     scores = critic_fn(mixed)
     (grad,) = torch.autograd.grad(scores.sum(), mixed, create_graph=True)

@@ -1,18 +1,16 @@
-"""One trainer for every GAN in the kit (S2I now; I2S and V2RA later).
+"""One trainer for every GAN in the kit (S2I, I2S, V2RA).
 
-The data are triples (sample, condition, label): the sample is whatever the generator makes (an image, a
-spectrogram, a waveform), the condition any tensor the generator and discriminator take, the label an optional
-class index (for the auxiliary classifier and for drawing mismatched conditions from another class). The trainer
-never looks at shapes.
+The data are triples (sample, condition, label): the sample is what the generator makes (an image, a spectrogram,
+a waveform), the condition any tensor both networks take, the label an optional class index (for the auxiliary
+classifier and mismatched conditions from another class). The trainer never looks at shapes.
 
 Contract with the networks: ``generator(condition, z)`` (or ``generator(condition)`` when ``z_dim`` is None) returns
 a batch shaped like the samples; ``discriminator(sample, condition)`` returns scores, or a tuple (scores, class
 logits or None). Scores may have any shape (N, ...): the losses average over every element, so patch
 discriminators work too.
 
-Resuming is exact on CPU: a checkpoint holds the models, the optimisers, every random-number state (torch, NumPy,
-Python, CUDA when present, and the generator that orders the data) and the history, and an interrupted run that is
-resumed ends with the same weights, bit for bit, as one that ran straight through.
+Resuming is exact on CPU: a checkpoint holds the models, optimisers, every random-number state and the history, and
+an interrupted run that is resumed ends with the same weights, bit for bit, as one that ran straight through.
 """
 from __future__ import annotations
 
@@ -38,11 +36,9 @@ from a2vlib.core.device import pick_device, seed_everything
 from a2vlib.core.progress import progress
 
 CHECKPOINT_NAME = "checkpoint.pt"
-# How each epoch orders the data: a fresh permutation, or n draws weighted so that every class is equally likely
-# (the public code of Wan et al. samples batches balanced over classes).
+# How each epoch orders the data: a permutation, or draws balanced over classes (the public code of Wan et al.).
 SAMPLINGS = ("shuffle", "class_balanced")
-# Options that must match between a run and the checkpoint it resumes; the rest (callbacks, checkpointing, device)
-# may change.
+# Options that must match between a run and the checkpoint it resumes; the rest may change.
 _RESUME_KEYS = ("loss", "z_dim", "d_steps", "g_steps", "lr_g", "lr_d", "betas", "batch_size", "mismatched_term",
                 "aux_weight", "gp_weight", "seed", "drop_last", "sampling", "l1_weight", "adv_weight")
 
@@ -119,8 +115,8 @@ class GANTrainer:
             "aux_weight": aux_weight, "gp_weight": gp_weight, "seed": seed, "drop_last": drop_last,
             "sampling": sampling, "l1_weight": l1_weight, "adv_weight": adv_weight}
         self.device = pick_device(device)
-        self.generator = generator.to(self.device)
-        self.discriminator = discriminator.to(self.device)
+        self.generator = distributed.sync_batchnorm(generator, self.device).to(self.device)
+        self.discriminator = distributed.sync_batchnorm(discriminator, self.device).to(self.device)
         self._d_params = [p for p in self.discriminator.parameters() if p.requires_grad]
         self.opt_g = torch.optim.Adam([p for p in self.generator.parameters() if p.requires_grad], lr=lr_g,
                                       betas=tuple(betas))
@@ -164,8 +160,9 @@ class GANTrainer:
 
     # -- one iteration ----------------------------------------------------------------------------------------
     def _guard(self, who: str, terms: dict[str, Tensor], total: Tensor, where: str) -> None:
-        """Stop before a non-finite loss reaches the weights; the last checkpoint on disk stays the good one."""
-        if bool(torch.isfinite(total).all()):
+        """Stop before a non-finite loss reaches the weights; the last checkpoint on disk stays the good one. Under
+        data parallelism every process stops when any one sees it (none waits forever in an all-reduce)."""
+        if distributed.all_true(bool(torch.isfinite(total).all())):
             return
         bad = ", ".join(f"{k}={v.item()}" for k, v in terms.items() if not bool(torch.isfinite(v).all()))
         kept = (f"the last good checkpoint ({self.checkpoint_path}, epoch {self._checkpoint_epoch}) is kept"
@@ -183,19 +180,24 @@ class GANTrainer:
         optimiser.step()
         return total
 
-    def _d_step(self, x: Tensor, cond: Tensor, labels: Tensor | None, where: str) -> dict[str, Tensor]:
+    def _d_step(self, x: Tensor, cond: Tensor, labels: Tensor | None, where: str,
+                whole: tuple[Tensor, Tensor | None] | None = None) -> dict[str, Tensor]:
+        """One D update; mismatched pairs are drawn over ``whole`` (the global batch's conditions and labels)."""
         with torch.no_grad():
             fake = self._generate(cond)
         real_out, real_cls = self._discriminate(x, cond)
         fake_out, _ = self._discriminate(fake, cond)
         wrong_out = None
         if self.options["mismatched_term"]:
-            wrong = mismatched_indices(x.shape[0], labels, device=x.device)
-            wrong_out, _ = self._discriminate(x, cond[wrong])
+            all_cond, all_labels = whole if whole is not None else (cond, labels)
+            wrong = mismatched_indices(all_cond.shape[0], all_labels, device=all_cond.device)
+            wrong_out, _ = self._discriminate(x, distributed.share(all_cond[wrong]))
         terms = {"d_adv": self.loss_spec.d(real_out, fake_out, wrong_out)}
         if self.loss_spec.gradient_penalty:
+            alpha = distributed.share(torch.rand(x.shape[0] * distributed.world()[1], device=x.device,
+                                                 dtype=x.dtype))
             terms["gp"] = self.options["gp_weight"] * gradient_penalty(
-                lambda v: self._discriminate(v, cond)[0], x, fake)
+                lambda v: self._discriminate(v, cond)[0], x, fake, alpha=alpha)
         if real_cls is not None and labels is not None and self.options["aux_weight"]:
             terms["d_aux"] = self.options["aux_weight"] * aux_classifier_loss(real_cls, labels)
         total = self._update("discriminator", self.opt_d, terms, where)
@@ -215,10 +217,10 @@ class GANTrainer:
         return {"g_loss": self._update("generator", self.opt_g, terms, where), **terms}
 
     def _iteration(self, x: Tensor, cond: Tensor, labels: Tensor | None, epoch: int,
-                   it: int) -> list[dict[str, Tensor]]:
+                   it: int, whole: tuple[Tensor, Tensor | None] | None = None) -> list[dict[str, Tensor]]:
         stats = []
         for k in range(self.options["d_steps"]):
-            stats.append(self._d_step(x, cond, labels, f"epoch {epoch}, iteration {it}, D step {k + 1}"))
+            stats.append(self._d_step(x, cond, labels, f"epoch {epoch}, iteration {it}, D step {k + 1}", whole))
         # D is frozen during G steps: no gradients for its weights are computed or kept
         for p in self._d_params:
             p.requires_grad_(False)
@@ -304,7 +306,8 @@ class GANTrainer:
             raise DataError(f"{samples.n} training samples make no full batch of {bs}; lower batch_size")
         distributed.check_batch(bs)  # batch_size is the global batch; each process takes its share
         seed_everything(self.options["seed"], deterministic=self.deterministic)
-        if resume and self.checkpoint_path is not None and self.checkpoint_path.exists():
+        found = bool(resume and self.checkpoint_path is not None and self.checkpoint_path.exists())
+        if distributed.agree(found):  # rank 0 decides: a file system may show the checkpoint to one process first
             self.load_checkpoint()
         else:
             self.data_generator.manual_seed(self.options["seed"])
@@ -337,11 +340,16 @@ class GANTrainer:
         sums: dict[str, Tensor] = {}
         counts: dict[str, int] = {}
         n_seen = 0
+        parallel = distributed.world()[1] > 1
         for it in range(n_batches):
-            x, cond, labels = samples.batch(distributed.share(order[it * bs:(it + 1) * bs]))
+            batch = order[it * bs:(it + 1) * bs]
+            x, cond, labels = samples.batch(distributed.share(batch))
             x, cond = x.to(self.device, non_blocking=True), cond.to(self.device, non_blocking=True)
             labels = None if labels is None else labels.to(self.device, non_blocking=True)
-            for step in self._iteration(x, cond, labels, epoch, it + 1):
+            whole = samples.batch(batch)[1:] if parallel and self.options["mismatched_term"] else None
+            if whole is not None:  # the mismatched pairs are drawn over the whole batch
+                whole = tuple(None if t is None else t.to(self.device) for t in whole)
+            for step in self._iteration(x, cond, labels, epoch, it + 1, whole):
                 for k, v in step.items():
                     sums[k] = sums[k] + v.detach() if k in sums else v.detach()
                     counts[k] = counts.get(k, 0) + 1

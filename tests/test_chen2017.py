@@ -69,10 +69,18 @@ def test_centred_spearman_removes_the_players_offsets():
 def test_pose_findings_need_rho_beyond_its_error():
     table = pd.DataFrame([{"instrument": "cello", "rho_real_reader": 0.9, "rho_generated": 0.8, "n": 40},
                           {"instrument": "violin", "rho_real_reader": 0.9, "rho_generated": 0.1, "n": 40},
-                          {"instrument": "horn", "rho_real_reader": -0.6, "rho_generated": float("nan"), "n": 40}])
+                          {"instrument": "horn", "rho_real_reader": -0.9, "rho_generated": float("nan"), "n": 40}])
     found = pose.pose_findings(table)
-    assert [f.status for f in found] == ["holds", "holds", "holds", "inconclusive", "does not hold", "inconclusive"]
-    assert [f.basis for f in found[:2]] == ["kit", "paper"]
+    # per instrument: the reader's check, this model's hand, the paper's claim (never judged from one model)
+    assert [f.status for f in found] == ["holds", "holds", "inconclusive",
+                                         "holds", "inconclusive", "inconclusive",
+                                         "does not hold", "inconclusive", "inconclusive"]
+    assert [f.basis for f in found[:3]] == ["kit", "kit", "paper"]
+    # 40 overlapping chunks (0.5 s every 0.1 s) count as 8: rho 0.8 over 8 has the interval tanh(z -+ 1.96
+    # sqrt(1.06 / 5))
+    z, half = np.arctanh(0.8), 1.959964 * np.sqrt(1.06 / 5)
+    assert f"[{np.tanh(z - half):.3f}, {np.tanh(z + half):.3f}] over 40 chunks (8 effective" in found[1].evidence
+    assert "one trained model (holds for this model)" in found[2].evidence
 
 
 def test_log_spectral_distance_known_values():

@@ -389,7 +389,7 @@ def fit_cached(kind: str, key: Any, generator: nn.Module, discriminator: nn.Modu
     atomically): a finished run is loaded, not trained again, and an interrupted one resumes where it stopped.
     ``key`` must name everything that defines the run (data, configuration, seed). Returns the result, the folder and
     whether a checkpoint was found there."""
-    folder = cache_folder(kind, key)
+    folder = cache_folder(kind, {"run": key, "device": pick_device(device).type})  # a GPU's model is not a CPU's
     folder.mkdir(parents=True, exist_ok=True)
     # the same run asked for twice at once (two workers): the second waits and loads the first's; the processes of
     # one data-parallel run are one run, not rivals

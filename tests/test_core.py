@@ -1,4 +1,5 @@
 import json
+import os
 
 import pytest
 import torch
@@ -63,3 +64,43 @@ def test_run_metadata_has_what_reports_need():
     assert set(meta) >= {"git", "packages", "python", "platform", "device", "started"}
     assert meta["packages"]["torch"] == torch.__version__.split("+")[0] or meta["packages"]["torch"].startswith(torch.__version__[:4])
     assert meta["device"]["device"] == "cpu"
+
+
+def test_a_lock_wait_names_the_holder_and_gives_up_after_its_timeout(tmp_path, monkeypatch, capsys):
+    import threading
+
+    from a2vlib.core.cache import CacheLockTimeout, build_lock
+
+    monkeypatch.setenv("A2V_CACHE", str(tmp_path / "cache"))
+    folder = tmp_path / "cache" / "thing" / "abc"
+    held, release = threading.Event(), threading.Event()
+
+    def holder():
+        with build_lock(folder):
+            held.set()
+            release.wait(10)
+
+    t = threading.Thread(target=holder)
+    t.start()
+    held.wait(10)
+    try:
+        with pytest.raises(CacheLockTimeout, match=rf"still being built by .*\"pid\": {os.getpid()}.*A2V_LOCK_TIMEOUT"):
+            with build_lock(folder, timeout_s=0.3):
+                pass
+        assert "[a2v] waiting for" in capsys.readouterr().err
+    finally:
+        release.set()
+        t.join()
+    with build_lock(folder, timeout_s=0.3):  # free again
+        pass
+
+
+def test_a_killed_builds_temporaries_are_removed_by_the_next_build(tmp_path, monkeypatch):
+    from a2vlib.core.cache import cache_folder, cached
+
+    monkeypatch.setenv("A2V_CACHE", str(tmp_path / "cache"))
+    folder = cache_folder("thing", {"n": 2})
+    stale = folder.parent / f".{folder.name}.dead.tmp"
+    (stale / folder.name).mkdir(parents=True)  # what atomic_path leaves when its process is killed
+    cached("thing", {"n": 2}, lambda f: (f / "x.txt").write_text("ok"))
+    assert not stale.exists() and (folder / "x.txt").read_text() == "ok"

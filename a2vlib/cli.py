@@ -262,6 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--show-code", action="store_true", help="keep the code cells in the HTML report")
     p.add_argument("--timeout", type=float, default=None, help="seconds a cell may run (default: by profile, "
                    "ci 900, lab 3600)")
+    p.add_argument("--jobs", type=int, default=None, help="trainings side by side inside the notebooks (default: "
+                   "cores / threads per unit; 1: one after another)")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("report", help="run every notebook of a profile, then build the index")
@@ -270,6 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--show-code", action="store_true", help="keep the code cells in the HTML reports")
     p.add_argument("--timeout", type=float, default=None, help="seconds a cell may run (default: by profile, "
                    "ci 900, lab 3600)")
+    p.add_argument("--jobs", type=int, default=None, help="trainings side by side inside the notebooks (default: "
+                   "cores / threads per unit; 1: one after another)")
     p.add_argument("--cluster", default=None, help="where the units run: local[:N] (a LocalCluster of N one-thread "
                    "workers), tcp://host:8786 (a running Dask scheduler) or slurm[:N] (dask-jobqueue, options in "
                    "params/cluster/slurm.yaml); default: here, one after another")
@@ -371,6 +375,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "jobs", None) is not None:  # units side by side in the notebooks this command starts
+        import os
+
+        if args.jobs < 1:
+            print("a2v: error: --jobs must be at least 1", file=sys.stderr)
+            return 2
+        os.environ["A2V_JOBS"] = str(args.jobs)
     try:
         return args.func(args)
     except A2VError as exc:

@@ -96,6 +96,24 @@ class Run:
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
 
+    def header_html(self) -> str:
+        """The report's header: which run this is (profile, revision, threads, device, torch) and every parameter
+        with where its value came from, folded."""
+        import html
+
+        info, git = self.info, self.info.get("git", {})
+        num = info.get("numerics", {})
+        line = (f"<b>{html.escape(self.name)}</b> under profile <code>{html.escape(info.get('profile') or 'none')}"
+                f"</code> &middot; revision <code>{html.escape(str(git.get('revision', ''))[:12])}</code>"
+                f"{' (uncommitted changes)' if git.get('dirty') else ''} &middot; {info.get('threads')} thread(s) "
+                f"&middot; device {html.escape(str(info.get('device', {}).get('device', 'cpu')))} "
+                f"({html.escape(str(num.get('cpu_capability', '')))}) &middot; torch {html.escape(str(num.get('torch')))}")
+        rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(repr(v))}</td>"
+                       f"<td>{html.escape(info.get('param_sources', {}).get(k, ''))}</td></tr>"
+                       for k, v in self.params.items() if k != "output_dir")
+        return (f"<p>{line}</p><details><summary>parameters and where each came from</summary><table><tr>"
+                f"<th>parameter</th><th>value</th><th>from</th></tr>{rows}</table></details>")
+
     def finish(self) -> dict[str, Any]:
         """Write the notebook's own elapsed time; returns a short summary for the last cell to show."""
         elapsed = round(time.perf_counter() - self._t0, 2)
@@ -216,4 +234,8 @@ def start_run(name: str, namespace: dict[str, Any], device: Any = None) -> Run:
     output_dir = params.get("output_dir") or ""
     folder = resolve_path(output_dir) if output_dir else repo_root() / "reports" / "interactive" / name
     run = Run(name, params, folder, device, sources=sources, threads=threads)
+    if "get_ipython" in namespace:  # in a kernel: the report opens with which run this is
+        from IPython.display import HTML, display
+
+        display(HTML(run.header_html()))
     return run

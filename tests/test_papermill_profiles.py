@@ -106,6 +106,9 @@ def test_plain_papermill_the_readme_way_equals_a2v_run(tmp_path):
     assert strip(by_papermill["params"]) == strip(by_runner["params"]) == strip(load_params(name, "ci"))
     assert strip(by_papermill["param_sources"]) == strip(by_runner["param_sources"])
     assert json.loads((folder / "metrics.json").read_text()) == res.metrics
+    # the report opens with which run it is: profile, revision, threads, and each parameter's source
+    assert "parameters and where each came from" in (res.folder / f"{name}.html").read_text()
+    assert "params/ci/scenesynth.yaml" in (tmp_path / "out.ipynb").read_text()
 
 
 def test_a_handout_runs_without_the_instructors_notebooks(tmp_path):

@@ -133,7 +133,8 @@ class ProcessPool:
 
 def _worker_environment() -> dict[str, str]:
     """What a worker needs to find the caller's kit and cache and to use the caller's thread count."""
-    return {**thread_environment(configured_threads()), "A2V_CACHE": str(cache_dir()),
+    # A2V_JOBS=1: a unit does not fan out again (a notebook run as a unit trains its models one after another)
+    return {**thread_environment(configured_threads()), "A2V_JOBS": "1", "A2V_CACHE": str(cache_dir()),
             "A2V_ROOT": str(repo_root()), "TQDM_DISABLE": os.environ.get("TQDM_DISABLE", "1"),
             "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")}
 

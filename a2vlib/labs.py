@@ -203,8 +203,7 @@ def grade_notebook(path: str | os.PathLike, timeout: int = 300) -> list[Grade]:
     for index, meta in tests:
         message = _error_message(run.cells[index].outputs, timeout) or (died and not run.cells[index].outputs and died)
         # an answer interrupted at the time limit explains the test's failure better than the test's own error
-        stuck = [_error_message(c.outputs, timeout) for c in run.cells[:index]
-                 if "interrupted" in _error_message(c.outputs, timeout)]
+        stuck = [m for m in (_error_message(c.outputs, timeout) for c in run.cells[:index]) if "interrupted" in m]
         if message and stuck:
             message = f"your answer was {stuck[-1]}"
         max_points = float(meta.get("points", 0))

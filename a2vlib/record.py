@@ -128,19 +128,11 @@ PAPERMILL_CELL = "# Parameters"  # the first line of the cell papermill injects 
 def injected_parameters(namespace: dict[str, Any]) -> dict[str, Any] | None:
     """The values papermill injected into this kernel (its ``# Parameters`` cell, read back from the kernel's input
     history), or None when the notebook was not started by papermill (JupyterLab)."""
-    import ast
+    from a2vlib.params import cell_defaults
 
     for source in reversed(list(namespace.get("In") or [])):
-        if source.split("\n", 1)[0].strip() != PAPERMILL_CELL:
-            continue
-        values: dict[str, Any] = {}
-        for node in ast.parse(source).body:
-            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                try:
-                    values[node.targets[0].id] = ast.literal_eval(node.value)
-                except ValueError:
-                    values[node.targets[0].id] = namespace.get(node.targets[0].id)
-        return values
+        if source.split("\n", 1)[0].strip() == PAPERMILL_CELL:
+            return cell_defaults(source, "papermill's parameters")  # papermill writes literals
     return None
 
 

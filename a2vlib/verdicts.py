@@ -243,7 +243,7 @@ def near(claim: str, value: float, se: float, target: float, tolerance: float, d
 def holm(pvalues: Sequence[float], level: float = LEVEL) -> list[bool]:
     """Which of a family's hypotheses Holm's step-down method rejects at family-wise ``level``: the i-th smallest
     p-value (from 0) is compared with level / (m - i) until one is not below it. (statsmodels' ``multipletests``
-    gives the same answers, tested, but runs a full garbage collection on every call: 60 ms in a torch process.)"""
+    gives the same answers, tested, but runs a full garbage collection on every call, slow in a torch process.)"""
     order = sorted(range(len(pvalues)), key=lambda i: pvalues[i])
     rejected = [False] * len(pvalues)
     for rank, i in enumerate(order):

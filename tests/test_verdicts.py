@@ -294,9 +294,9 @@ def _draws(kind, rng):
 @pytest.mark.parametrize("n", [2, 3, 5])
 def test_false_verdicts_under_the_null_stay_near_the_level(kind, mean, n):
     """Both arms (or the values and the threshold) from one distribution: any verdict but inconclusive is false.
-    Allowed: 5 % plus three simulation SEs (about 2 points at 1,000 draws), i.e. under 7.1 %; the old 2-SE rule
-    gave 17 % at n = 2. One known exception, asserted as it is: the one-sample t of ``at_least`` over-calls under
-    skew (gamma(4), skewness 1: about 6-7 % at n = 3-5 in 2,000 draws; lognormal(0, 1): 11-21 %), allowed 8.5 % here."""
+    Allowed: 5 % plus three simulation SEs (about 2 points at 1,000 draws). One known exception, asserted as it is:
+    the one-sample t of ``at_least`` over-calls under skew (gamma(4), skewness 1), allowed 8.5 % here; the README
+    gives the measured rates."""
     rng = np.random.default_rng(1000 * n + len(kind))
     draw = _draws(kind, rng)
     limit = 0.05 + 3 * math.sqrt(0.05 * 0.95 / REPS)

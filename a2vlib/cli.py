@@ -44,27 +44,14 @@ def _cmd_index(args: argparse.Namespace) -> int:
 
 
 def _cmd_params(args: argparse.Namespace) -> int:
-    import yaml
+    from a2vlib.params import parse_override, resolve_params, shown, write_flat
 
-    from a2vlib.core.atomic import write_text
-    from a2vlib.params import parse_override, resolve_params
-
-    overrides = dict(parse_override(o) for o in args.param)
-    params, sources = resolve_params(args.notebook, args.profile, args.params_file, overrides)
+    params, sources = resolve_params(args.notebook, args.profile, args.params_file,
+                                     dict(parse_override(o) for o in args.param))
     if args.write:
-        # a flat file for `papermill -f`: every value resolved, no 'extends', nothing for the notebook to merge
-        flat = {k: v for k, v in params.items() if k != "output_dir"}
-        head = (f"# {args.notebook}: parameters of the {args.profile} profile, resolved by `a2v params` (every value "
-                "flat, for papermill -f)\n")
-        write_text(args.write, head + yaml.safe_dump(flat, sort_keys=False))
-        print(f"wrote {args.write}")
-        return 0
-    if args.sources:
-        for key, value in params.items():
-            print(f"{key}: {yaml.safe_dump(value, default_flow_style=True).strip().removesuffix('...').strip()}"
-                  f"    # {sources.get(key, '')}")
-        return 0
-    print(yaml.safe_dump(params, sort_keys=False), end="")
+        print(f"wrote {write_flat(args.write, args.notebook, args.profile, params)}")
+    else:
+        print(shown(params, sources if args.sources else None), end="")
     return 0
 
 
@@ -108,6 +95,16 @@ def _cmd_pairs_from_videos(args: argparse.Namespace) -> int:
     for video, reason in result.skipped.itertuples(index=False):
         print(f"skipped\t{video}\t{reason}", file=sys.stderr)
     return 0 if len(result.manifest) else 1
+
+
+def _cmd_published(args: argparse.Namespace) -> int:
+    from a2vlib.data.published import describe
+
+    lines, skipped, rows = describe(args.dataset, args.root, args.out)
+    print("\n".join(lines))
+    for path, reason in skipped:
+        print(f"skipped\t{path}\t{reason}", file=sys.stderr)
+    return 0 if rows else 1
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
@@ -332,6 +329,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=int, default=128, help="square picture side in pixels (default 128)")
     p.add_argument("--sample-rate", type=int, default=22050, help="sound sample rate (default 22050)")
     p.set_defaults(func=_cmd_pairs_from_videos)
+
+    p = sub.add_parser("published", help="read a published dataset as it unpacks (SoundNet-Flickr as Wan et al. "
+                       "split it, VEGAS, The Greatest Hits) and say what it holds; the folder is only read")
+    p.add_argument("dataset", choices=["greatest-hits", "soundnet-flickr", "vegas"])
+    p.add_argument("root", help="the folder you unpacked")
+    p.add_argument("--out", default=None, help="also write the manifest (one row per clip) to this CSV file")
+    p.set_defaults(func=_cmd_published)
 
     p = sub.add_parser("handouts", help="student versions of the notebooks: solutions and hidden tests removed "
                        "(nbgrader), parameters set to a profile, a README per lab")

@@ -84,7 +84,13 @@ def make_handout(name: str, profile: str = "lab") -> Any:
     cleared, the parameters cell set to ``profile``, and the exercise cells tagged ``raises-exception`` so that the
     handout runs end to end while an exercise is still open."""
     import nbformat
-    from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions
+
+    try:
+        from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions
+    except ImportError as exc:
+        from a2vlib.core.errors import A2VError
+
+        raise A2VError("handouts need nbgrader: pip install 'a2vlib[labs]' (the Makefile installs it)") from exc
 
     nb = nbformat.read(notebook_path(name), as_version=4)
     resources: dict[str, Any] = {}

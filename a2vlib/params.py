@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from a2vlib import registry
 from a2vlib.core.errors import ParamsError
@@ -268,3 +268,25 @@ def parse_override(text: str) -> tuple[str, Any]:
         return key.strip(), yaml.safe_load(raw)
     except yaml.YAMLError as exc:
         raise ParamsError(f"override {text!r}: value is not valid YAML ({exc})") from exc
+
+
+def write_flat(path: str | Path, notebook: str, profile: str, params: Mapping[str, Any]) -> Path:
+    """A flat parameter file for ``papermill -f``: every value resolved, no ``extends``, nothing to merge."""
+    import yaml
+
+    from a2vlib.core.atomic import write_text
+
+    flat = {k: v for k, v in params.items() if k != "output_dir"}
+    head = (f"# {notebook}: parameters of the {profile} profile, resolved by `a2v params` (every value flat, for "
+            "papermill -f)\n")
+    return write_text(path, head + yaml.safe_dump(flat, sort_keys=False))
+
+
+def shown(params: Mapping[str, Any], sources: Mapping[str, str] | None = None) -> str:
+    """The parameters as YAML; with ``sources``, one line each with where its value came from."""
+    import yaml
+
+    if sources is None:
+        return yaml.safe_dump(dict(params), sort_keys=False)
+    return "".join(f"{key}: {yaml.safe_dump(value, default_flow_style=True).strip().removesuffix('...').strip()}"
+                   f"    # {sources.get(key, '')}\n" for key, value in params.items())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -114,12 +115,30 @@ class Run:
         return (f"<p>{line}</p><details><summary>parameters and where each came from</summary><table><tr>"
                 f"<th>parameter</th><th>value</th><th>from</th></tr>{rows}</table></details>")
 
-    def finish(self) -> dict[str, Any]:
-        """Write the notebook's own elapsed time; returns a short summary for the last cell to show."""
+    def finish(self) -> "Finished":
+        """Write the notebook's own elapsed time; returns a sentence for the last cell to show the reader."""
         elapsed = round(time.perf_counter() - self._t0, 2)
         _write_json(self.run_json, {**_read_json(self.run_json), "notebook_elapsed_s": elapsed})
-        return {"notebook": self.name, "elapsed_s": elapsed, "metrics": str(self.metrics_json),
-                "device": self.info["device"].get("device", "cpu")}
+        return Finished(self.name, elapsed, str(self.info["device"].get("device", "cpu")), self.metrics_json.name)
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The end of a run, told as a sentence (a notebook's last cell shows it; no local path leaks into a report)."""
+
+    notebook: str
+    elapsed_s: float
+    device: str
+    metrics_file: str
+
+    def __str__(self) -> str:
+        return (f"{self.notebook} ran to the end in {self.elapsed_s:.0f} s on {self.device}. Every figure recorded "
+                f"above is also in {self.metrics_file} beside this report, and how the run was made in run.json.")
+
+    __repr__ = __str__
+
+    def _repr_markdown_(self) -> str:
+        return f"*{self}*"
 
 
 PAPERMILL_CELL = "# Parameters"  # the first line of the cell papermill injects after the parameters cell

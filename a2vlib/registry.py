@@ -2,8 +2,9 @@
 
 Parameter files and notebooks name things (``feature: soundnet``, ``fid_backbone: inception``); this is where a name
 becomes the code it stands for, and where an unknown name becomes an error that lists the known ones. Entries are
-``"module:attribute"`` strings resolved on first use, so reading the registry imports neither torch nor a room.
-The registry sits below the paper rooms: it names shared machinery only.
+``"module:attribute"`` strings resolved on first use, so reading the registry (to check a parameter file) imports
+neither torch nor a room. A part that one paper alone uses is named by its place in that paper's room and is
+resolved only by that room's code.
 """
 from __future__ import annotations
 
@@ -14,21 +15,21 @@ from a2vlib.core.errors import ParamsError
 
 REGISTRY: dict[str, dict[str, str]] = {
     "feature": {  # a sound clip -> the vector that conditions an S2I generator (Wan et al. §4.1)
-        "spectrogram": "a2vlib.features.conditioning:sound_vectors",
-        "fbank": "a2vlib.features.conditioning:sound_vectors",
-        "mfcc": "a2vlib.features.conditioning:sound_vectors",
-        "soundnet": "a2vlib.features.conditioning:sound_vectors",
+        "spectrogram": "a2vlib.studies.wan2019.conditioning:sound_vectors",
+        "fbank": "a2vlib.studies.wan2019.conditioning:sound_vectors",
+        "mfcc": "a2vlib.studies.wan2019.conditioning:sound_vectors",
+        "soundnet": "a2vlib.studies.wan2019.conditioning:sound_vectors",
     },
     "dataset": {  # the pairs the S2I notebooks (00, 02, 04) train on: a parameter, not a copy of the notebooks
-        "scenesynth": "a2vlib.data.catalog:scenesynth",
+        "scenesynth": "a2vlib.studies.wan2019.catalog:scenesynth",
         "digits": "a2vlib.data.digits:write_pairs",
     },
     "feature_summary": {  # how a feature sequence becomes one vector
-        "mean": "a2vlib.features.conditioning:sound_vectors",
-        "mean_std": "a2vlib.features.conditioning:sound_vectors",
+        "mean": "a2vlib.studies.wan2019.conditioning:sound_vectors",
+        "mean_std": "a2vlib.studies.wan2019.conditioning:sound_vectors",
     },
     "representation": {  # Chen et al.'s time-frequency representations (Table 1)
-        name: "a2vlib.features.representations:represent" for name in ("stft", "cqt", "mfcc", "ms", "lms")},
+        name: "a2vlib.studies.chen2017.time_frequency:represent" for name in ("stft", "cqt", "mfcc", "ms", "lms")},
     "model": {
         "s2i": "a2vlib.models.s2i:build_s2i",
         "image_classifier": "a2vlib.models.classifiers:ImageClassifier",

@@ -36,6 +36,11 @@ class NotebookResult:
     metrics: dict[str, Any] = field(default_factory=dict)
 
 
+# a table wider than the page scrolls inside its output instead of running off the page
+WIDE_TABLES_CSS = ("<style>.jp-RenderedHTMLCommon table{display:block;max-width:100%;overflow-x:auto}"
+                   ".jp-OutputArea-output{overflow-x:auto}</style>\n")
+
+
 def export_html(ipynb: Path, html_path: Path, show_code: bool = False) -> Path:
     """A single self-contained HTML page: images and audio are embedded as data URIs, so it opens offline."""
     import nbformat
@@ -51,6 +56,7 @@ def export_html(ipynb: Path, html_path: Path, show_code: bool = False) -> Path:
     # MathJax and require.js come from CDNs; our pages use neither, and offline they only add load errors. Remove the
     # elements alone: a template line can hold other markup too (the title, an inline script's opening tag).
     body = re.sub(r'<script src="https://[^"]*">\s*</script>', "", body)
+    body = body.replace("</head>", WIDE_TABLES_CSS + "</head>", 1)
     write_text(html_path, body)
     return html_path
 

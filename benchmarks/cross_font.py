@@ -27,8 +27,8 @@ from a2vlib.core.atomic import write_text  # noqa: E402
 from a2vlib.core.paths import resolve_path  # noqa: E402
 from a2vlib.core.provenance import run_metadata  # noqa: E402
 from a2vlib.data.audio_io import write_audio  # noqa: E402
-from a2vlib.data.instruments import INSTRUMENTS  # noqa: E402
-from a2vlib.data.performances import PerformanceConfig, render_performance  # noqa: E402
+from a2vlib.studies.chen2017.urmp.instruments import INSTRUMENTS  # noqa: E402
+from a2vlib.studies.chen2017.urmp.performances import PerformanceConfig, render_performance  # noqa: E402
 from a2vlib.models.sound_classifier import classify_recordings, load_sound_classifier  # noqa: E402
 
 

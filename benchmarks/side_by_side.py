@@ -36,7 +36,7 @@ def build(name: str):
         config = gan_cls_config(image_size=32, width=32, epochs=1, batch_size=64)
         n, cond_dim, classes = 512, 128, 13
     else:
-        from a2vlib.models.v2ra import V2RAConfig, build_v2ra
+        from a2vlib.studies.liu_v2ra.networks import V2RAConfig, build_v2ra
 
         m = V2RAConfig(segment=16000, model_size=8, batch_size=8, epochs=1)
         gen, disc = build_v2ra(m)

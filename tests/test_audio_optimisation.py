@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from a2vlib.core.errors import DataError, ParamsError
-from a2vlib.audio.optimisation import denoise, peak_match
+from a2vlib.studies.liu_v2ra.optimisation import denoise, peak_match
 
 SR = 8000
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from a2vlib.core.errors import DataError
-from a2vlib.metrics.audio import similarity as S
+from a2vlib.studies.liu_v2ra import similarity as S
 
 SR = 16000
 

@@ -146,7 +146,7 @@ def test_encoders_conditions_and_summary(tiny):
 def test_hand_reader_reads_pictures_it_has_not_seen():
     from scipy.stats import spearmanr
 
-    from a2vlib.data import musicians
+    from a2vlib.studies.chen2017.urmp import musicians
 
     reader = pose.hand_reader("trombone", 32, pictures=300, epochs=6)  # the slide moves a lot: easy to read
     rng = np.random.default_rng(99)  # other players and hand places than the reader's drawings

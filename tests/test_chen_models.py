@@ -10,7 +10,7 @@ from a2vlib.core.errors import DataError
 from a2vlib.models.classifiers import train_classifier
 from a2vlib.models.encoders import (ENCODING_DIM, ImageEncoderClassifier, SoundClassifier, StackedAutoencoder,
                                     encodings, train_autoencoder)
-from a2vlib.models.i2s import FRAMES, I2SDiscriminator, I2SGenerator, from_unit, resize_frames, to_unit
+from a2vlib.studies.chen2017.i2s_networks import FRAMES, I2SDiscriminator, I2SGenerator, from_unit, resize_frames, to_unit
 from a2vlib.models.s2i import S2IConfig, build_s2i, generate_images
 from a2vlib.models.sound_classifier import (classify_recordings, lms, lms_settings, load_sound_classifier,
                                             recording_chunks, save_sound_classifier)
@@ -140,3 +140,17 @@ def test_load_sound_classifier_errors(tmp_path):
     torch.save({"kind": "other"}, tmp_path / "other.pt")
     with pytest.raises(DataError, match="not an a2v sound classifier"):
         load_sound_classifier(tmp_path / "other.pt")
+
+
+@pytest.mark.parametrize("rate", [8000, 11025, 16000, 22050, 44100])
+def test_chens_framing_comes_from_one_function(rate):
+    """The saved sound classifier frames LMS exactly as Table 1's representations do, at every rate."""
+    from a2vlib.features.spectral import chen_stft_size
+    from a2vlib.models.sound_classifier import lms_settings
+    from a2vlib.studies.chen2017.time_frequency import stft_size
+
+    s = lms_settings(rate)
+    assert (s["n_fft"], s["hop_length"]) == stft_size(rate) == chen_stft_size(rate)
+    assert s["frames"] == 44  # a 0.5 s chunk: Chen's 128 x 44 at any rate
+    assert chen_stft_size(44100) == (2048, 512) and chen_stft_size(22050) == (1024, 256)
+    assert chen_stft_size(16000) == (743, 186)  # the representations rounded to 1024 / 256 here before

@@ -7,7 +7,8 @@ import pytest
 
 from a2vlib.core.errors import DataError, ParamsError
 from a2vlib.core.paths import shared_data_dir
-from a2vlib.data import catalog, digits
+from a2vlib.data import digits
+from a2vlib.studies.wan2019 import catalog
 from a2vlib.data.audio_io import write_audio
 
 SR = 8000

@@ -1,12 +1,12 @@
-"""The V2RA stand-in (a2vlib.data.impacts): clips are deterministic, sound and picture agree on every event, the
+"""The V2RA stand-in (a2vlib.studies.liu_v2ra.clips.impacts): clips are deterministic, sound and picture agree on every event, the
 categories sound as described, the noise floor is where noise_db puts it, and the split is by clip."""
 import numpy as np
 import pytest
 from scipy import signal
 
 from a2vlib.core.errors import ParamsError
-from a2vlib.data import impacts
-from a2vlib.data.impact_scenes import opening, stick_tip_row
+from a2vlib.studies.liu_v2ra.clips import impacts
+from a2vlib.studies.liu_v2ra.clips.scenes import opening, stick_tip_row
 
 FAST = impacts.ImpactConfig(seed=3, clips_per_category=4, sample_rate=16000, size=48)
 

@@ -6,7 +6,7 @@ import itertools
 import numpy as np
 import pytest
 
-from a2vlib.data import instruments as I
+from a2vlib.studies.chen2017.urmp import instruments as I
 from a2vlib.data.soundfont import render_notes
 from a2vlib.core.errors import A2VError, DataError, ParamsError
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from a2vlib.core.errors import ParamsError
-from a2vlib.models.v2ra import V2RAConfig
+from a2vlib.studies.liu_v2ra.networks import V2RAConfig
 from a2vlib.papers import liu_v2ra
 from a2vlib.studies.liu_v2ra import data as D, experiment as E, tables as T
 

@@ -9,9 +9,9 @@ import pytest
 from scipy.stats import spearmanr
 
 from a2vlib.core.errors import DataError, ParamsError
-from a2vlib.data import musician_shapes as S
-from a2vlib.data import musicians as M
-from a2vlib.data.musicians import (
+from a2vlib.studies.chen2017.urmp import musician_shapes as S
+from a2vlib.studies.chen2017.urmp import musicians as M
+from a2vlib.studies.chen2017.urmp.musicians import (
     INSTRUMENTS,
     Look,
     Pose,

@@ -91,7 +91,7 @@ def test_notebook_metrics_match_golden(name, ci_runs, monkeypatch):
 
 DIGEST_FILE = GOLDEN / "scenesynth_digest.json"
 DIGEST_CONFIG = dict(n_reference=18, n_train=18, n_test=9)  # ~1.5 s to generate
-UPDATE_HINT = ("If SceneSynth changed on purpose: bump GENERATOR_VERSION in a2vlib/data/scenesynth/config.py and "
+UPDATE_HINT = ("If SceneSynth changed on purpose: bump GENERATOR_VERSION in a2vlib/studies/wan2019/scenesynth/config.py and "
                "DATA_VERSION in a2vlib/core/cache.py (so no cache serves the old data), then rewrite the digest with "
                "`A2V_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_notebooks.py -k scenesynth_digest` and "
                "commit it with the change. If not, the generator changed by accident: find what.")
@@ -133,7 +133,7 @@ def _chosen_files(manifest) -> list[str]:
 
 
 def test_scenesynth_digest_is_pinned(tmp_path):
-    from a2vlib.data.scenesynth import GENERATOR_VERSION, SceneSynthConfig, load_manifest, write_dataset
+    from a2vlib.studies.wan2019.scenesynth import GENERATOR_VERSION, SceneSynthConfig, load_manifest, write_dataset
 
     root = write_dataset(SceneSynthConfig(**DIGEST_CONFIG), tmp_path / "scenesynth")
     files = _chosen_files(load_manifest(root))

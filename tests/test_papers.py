@@ -1,5 +1,5 @@
 """Every figure the kit quotes from a paper (a2vlib/papers/*) is found in that paper's text, and each table cell sits
-in its row and column there. The texts live outside the repository (``<repo>/../shared/papers`` or ``A2V_PAPERS``);
+in its row and column there. The texts live outside the repository: set ``A2V_PAPERS`` to their folder;
 without them the tests that read them skip, the self-checks of the matcher still run."""
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ PAPERS: dict[str, ModuleType] = {"wan2019": wan2019, "chen2017": chen2017, "liu_
 
 
 def papers_dir() -> Path:
-    """Where the paper texts are: ``A2V_PAPERS`` or ``<repo>/../shared/papers``."""
-    return Path(os.environ.get("A2V_PAPERS", repo_root().parent / "shared" / "papers"))
+    """Where the paper texts are: ``A2V_PAPERS`` (unset: nowhere, and the tests that read them skip)."""
+    return Path(os.environ.get("A2V_PAPERS") or repo_root() / "papers")
 
 
 # ---- the matcher -------------------------------------------------------------------------------------------------

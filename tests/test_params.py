@@ -285,7 +285,7 @@ def test_every_notebook_of_a_profile_uses_one_dataset(profile):
     size, say, must not leak into the dataset's definition)."""
     import json
 
-    from a2vlib.data import catalog
+    from a2vlib.studies.wan2019 import catalog
 
     from a2vlib.studies.chen2017.data import dataset_key as instruments_key
 

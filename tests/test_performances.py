@@ -6,10 +6,10 @@ import pytest
 from scipy.stats import spearmanr
 
 from a2vlib.core.errors import DataError, ParamsError
-from a2vlib.data import performances as P
-from a2vlib.data.instrument_pairs import InstrumentPairs
-from a2vlib.data.instruments import INSTRUMENTS, PITCH_RANGES
-from a2vlib.data.musicians import hand_position
+from a2vlib.studies.chen2017.urmp import performances as P
+from a2vlib.studies.chen2017.urmp.pairs import InstrumentPairs
+from a2vlib.studies.chen2017.urmp.instruments import INSTRUMENTS, PITCH_RANGES
+from a2vlib.studies.chen2017.urmp.musicians import hand_position
 
 SMALL = P.PerformanceConfig(seed=1, performances=2, test_performances=1, seconds=0.8, sample_rate=16000,
                             image_size=32, soundfont="TimGM6mb")

@@ -362,3 +362,17 @@ def test_greatest_hits_check_and_nothing_usable(tmp_path, unchanged):
     (lone / f"{A}_times.txt").write_text(TIMES[A])
     with pytest.raises(DataError, match=rf"no The Greatest Hits items found; left out: .*{A} \(no {A}_denoised"):
         load_greatest_hits(lone)
+
+
+def test_the_a2v_command_reads_a_published_folder(vegas, tmp_path, unchanged, capsys):
+    from a2vlib.cli import main
+
+    out = tmp_path / "vegas.csv"
+    assert main(["published", "vegas", str(unchanged(vegas)), "--out", str(out)]) == 0
+    printed = capsys.readouterr()
+    assert "vegas at" in printed.out and "5 row(s)" in printed.out and "category\tdog\t3" in printed.out
+    assert "chainsaw" in printed.err  # the empty category is named
+    assert len(pd.read_csv(out)) == 5
+    (tmp_path / "empty").mkdir()
+    assert main(["published", "vegas", str(tmp_path / "empty")]) != 0  # nothing there: not a success
+    assert "a2v" in capsys.readouterr().err

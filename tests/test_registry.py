@@ -26,8 +26,8 @@ def test_unknown_names_are_clear_errors():
 
 
 def test_registry_matches_the_code_it_names():
-    from a2vlib.features.conditioning import FEATURES, SUMMARIES
-    from a2vlib.features.representations import REPRESENTATIONS
+    from a2vlib.studies.wan2019.conditioning import FEATURES, SUMMARIES
+    from a2vlib.studies.chen2017.time_frequency import REPRESENTATIONS
     from a2vlib.training.losses import LOSSES
 
     assert registry.names("feature") == tuple(FEATURES)

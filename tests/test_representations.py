@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from a2vlib.core.errors import DataError, ParamsError
-from a2vlib.features import representations as R
+from a2vlib.studies.chen2017 import time_frequency as R
 from a2vlib.studies.chen2017.representations import accuracy_table, compare_representations, paper_table1, stratified_split
 
 PAPER_TABLE1 = paper_table1()
@@ -26,6 +26,8 @@ def _noise(seed: int = 0) -> np.ndarray:
 def test_settings_scale_chens_framing_to_the_rate():
     assert R.stft_size(44100) == (2048, 512) and R.stft_size(22050) == (1024, 256)
     assert R.cqt_bins(22050) == 96 and R.cqt_bins(44100) == 108
+    assert R.cqt_hop(256, 22050) == 256  # already a multiple of 2 ** 7
+    assert R.stft_size(8000) == (372, 93) and R.cqt_hop(93, 8000) % 2 ** (-(-R.cqt_bins(8000) // 12) - 1) == 0
 
 
 @pytest.mark.parametrize("kind, height", [("stft", 513), ("cqt", 96), ("mfcc", 40), ("ms", 128), ("lms", 128)])
@@ -105,7 +107,7 @@ def test_compare_representations_tiny():
     waveforms = [_sine(f) for f in (300, 500, 700, 900)] + [_noise(s) for s in range(4)]
     labels = ["tone"] * 4 + ["noise"] * 4
     df = compare_representations(waveforms, labels, classes, SR, representations=("mfcc", "lms"), layers=(3, 4),
-                                 epochs=1, seeds=(0, 1), test_share=0.5, width=4, batch_size=4)
+                                 epochs=1, seeds=(0, 1), test_share=0.5, width=4, batch_size=4, cluster="sequential")
     assert len(df) == 2 * 2 * 2
     assert {"representation", "layers", "seed", "accuracy", "train_seconds"} <= set(df.columns)
     assert df["accuracy"].between(0, 1).all() and (df["train_seconds"] > 0).all()
@@ -114,6 +116,12 @@ def test_compare_representations_tiny():
                                     epochs=1, seeds=(1,), test_share=0.5, width=4, batch_size=4)
     assert again["accuracy"].iloc[0] == df.query("representation == 'mfcc' and layers == 3 and seed == 1")[
         "accuracy"].iloc[0]  # deterministic for a seed
+    side_by_side = compare_representations(waveforms, labels, classes, SR, representations=("mfcc",), layers=(3,),
+                                           epochs=1, seeds=(0, 1), test_share=0.5, width=4, batch_size=4,
+                                           cluster="pool:2")
+    alone = df.query("representation == 'mfcc' and layers == 3")
+    assert side_by_side["accuracy"].tolist() == alone["accuracy"].tolist()  # the pool trains what this process does
+    assert side_by_side["train_accuracy"].tolist() == alone["train_accuracy"].tolist()
     table = accuracy_table(df)
     assert list(table.index) == ["mfcc", "lms"]
     assert list(table.columns) == ["3 layers", "4 layers", "3 layers std", "4 layers std"]

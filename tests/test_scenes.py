@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
-from a2vlib.data import scenesynth as S
+from a2vlib.studies.wan2019 import scenesynth as S
 from a2vlib.data import soundfont
 from a2vlib.core.errors import DataError, ParamsError
 
@@ -162,7 +162,7 @@ def _old_visual_magnitude(images):
 
 
 def test_one_background_mask_gives_the_values_of_both_former_ones(clean_images):
-    from a2vlib.data.scenesynth import magnitude
+    from a2vlib.studies.wan2019.scenesynth import magnitude
     from a2vlib.metrics.image import accuracy
 
     assert accuracy.object_mask is magnitude.object_mask and accuracy.row_background is magnitude.row_background

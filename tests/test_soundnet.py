@@ -12,11 +12,12 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from a2vlib.data.audio_io import read_audio, write_audio
 from a2vlib.core.errors import A2VError, DataError, DeviceError, ParamsError, WeightsError
+from a2vlib.core.paths import shared_data_dir
 from a2vlib.features import soundnet as sn
 
 torch.set_num_threads(1)
 SR = sn.SOUNDNET_SR
-FSDD = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "fsdd"
+FSDD = shared_data_dir() / "fsdd"
 
 
 @pytest.fixture(scope="module")
@@ -326,7 +327,7 @@ def _speech_verdict(model: sn.SoundNet8, x: torch.Tensor) -> tuple[str, list[str
     return objects[int(p_obj.argmax())], [places[int(i)] for i in p_pl.argsort(descending=True)[:2]]
 
 
-@pytest.mark.skipif(not (FSDD / "recordings").is_dir(), reason="FSDD recordings not found beside the repo")
+@pytest.mark.skipif(not (FSDD / "recordings").is_dir(), reason=f"FSDD recordings not found at {FSDD} (set A2V_DATA to the folder holding fsdd/)")
 def test_real_speech_reads_as_web_video_in_an_office(model):
     # SoundNet's teachers saw screens and offices in the videos where people talk (vlogs, screencasts, presumably):
     # over 12 test-split recordings of the six FSDD speakers the mean prediction is "web site" (objects) with

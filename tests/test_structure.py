@@ -158,6 +158,67 @@ def test_rooms_are_apart():
     assert not bad, "\n".join(bad)
 
 
+def _lines(module: str) -> int:
+    return len(MODULES[module].read_text(encoding="utf-8").splitlines())
+
+
+def single_room_modules() -> dict[str, list[str]]:
+    """For each room, the modules below ``studies/`` that only that room uses: every module that imports them,
+    directly or through other such modules, lies in that room, and neither the ``a2v`` command nor another room
+    reaches them. Package ``__init__`` files that only re-export, and the papers' quoted figures, are left out."""
+    graph = _graph(runtime_only=False)
+    importers: dict[str, set[str]] = {m: set() for m in graph}
+    for module, targets in graph.items():
+        for target in targets:
+            importers[target].add(module)
+
+    def room_of(module: str) -> str | None:
+        parts = module.split(".")
+        return parts[2] if len(parts) > 2 and parts[1] == "studies" else None
+
+    users: dict[str, set[str]] = {}  # module -> the rooms, or "shared", that reach it from above
+
+    def reach(module: str, seen: frozenset = frozenset()) -> set[str]:
+        if module in users:
+            return users[module]
+        out: set[str] = set()
+        for importer in importers[module] - seen:
+            room = room_of(importer)
+            if room:
+                out.add(room)
+            elif importer in ("a2vlib.cli", "a2vlib") or importer.endswith("__init__"):
+                out.add("shared")
+            else:
+                above = reach(importer, seen | {module})
+                out |= above if above else {"shared"}
+        users[module] = out
+        return out
+
+    alone: dict[str, list[str]] = {room: [] for room in ROOMS}
+    for module in graph:
+        if room_of(module) or module == "a2vlib.studies" or MODULES[module].name == "__init__.py":
+            continue
+        if _inside(module, "a2vlib.papers"):  # the quoted figures live in papers/, checked against the texts
+            continue
+        rooms = reach(module)
+        if len(rooms) == 1 and next(iter(rooms)) in alone:
+            alone[next(iter(rooms))].append(module)
+    return alone
+
+
+def test_each_paper_keeps_its_own_code_in_its_room():
+    """Code one paper alone uses lives in that paper's room (what two rooms or the a2v command use lives below):
+    the lines of the modules below studies/ that only one room reaches stay under 10 % of that room's lines."""
+    alone = single_room_modules()
+    report = []
+    for room in ROOMS:
+        own = sum(_lines(m) for m in MODULES if _inside(m, f"a2vlib.studies.{room}"))
+        outside = sum(_lines(m) for m in alone[room])
+        if outside >= 0.10 * own:
+            report.append(f"{room}: {outside} lines only it uses lie outside its {own} ({', '.join(alone[room])})")
+    assert not report, "move them into the room:\n  " + "\n  ".join(report)
+
+
 def test_no_module_is_over_400_lines():
     long = {name: n for name, path in MODULES.items()
             if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from a2vlib.core.errors import DataError, ParamsError
-from a2vlib.data.sub_urmp import load_sub_urmp, performance_id
+from a2vlib.studies.chen2017.urmp.sub_urmp import load_sub_urmp, performance_id
 
 SR, SECONDS = 44100, 0.5
 COLOURS = {"cello": (200, 30, 30), "flute": (30, 200, 30), "violin": (30, 30, 200)}  # one per instrument

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from a2vlib.core.errors import ParamsError
-from a2vlib.models.v2ra import PAPER_STRIDES, V2RAConfig, V2RADiscriminator, V2RAGenerator, build_v2ra, \
+from a2vlib.studies.liu_v2ra.networks import PAPER_STRIDES, V2RAConfig, V2RADiscriminator, V2RAGenerator, build_v2ra, \
     layer_lengths, strides_for
 from a2vlib.papers import liu_v2ra
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from a2vlib.core.errors import DataError, ParamsError
-from a2vlib.features import video as V
+from a2vlib.studies.liu_v2ra import video_encoding as V
 
 
 def test_frames_per_second_is_eq_3():

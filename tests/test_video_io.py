@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from a2vlib.core.errors import DataError
-from a2vlib.data import impacts
+from a2vlib.studies.liu_v2ra.clips import impacts
 from a2vlib.data.video_io import read_video, read_video_folder, write_video
 
 SR, FPS, T = 16000, 30, 45

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from a2vlib.core.errors import ParamsError
-from a2vlib.features.conditioning import DIMS, sound_vectors
+from a2vlib.studies.wan2019.conditioning import DIMS, sound_vectors
 from a2vlib.models.classifiers import ImageClassifier, TrainedClassifier
 from a2vlib.papers import wan2019
 from a2vlib.studies.wan2019 import evaluation, ladder, volume

@@ -24,30 +24,10 @@ def resolve_path(path: str | os.PathLike) -> Path:
 
 
 def shared_data_dir_candidates() -> list[Path]:
-    """Where real data sets may live, in order: ``A2V_DATA`` when set; else ``<repo>/../shared/data`` and, for a
-    clone of a local repository, ``<that repository>/../shared/data`` (a fresh clone of the workplace's checkout
-    finds the workplace's data without a setting)."""
+    """Where real data sets may live: ``A2V_DATA`` when set, else ``<repo>/data``."""
     if os.environ.get("A2V_DATA"):
-        return [Path(os.environ["A2V_DATA"])]
-    found = [repo_root().parent / "shared" / "data"]
-    origin = _local_origin()
-    if origin is not None:
-        found.append(origin.parent / "shared" / "data")
-    return found
-
-
-@lru_cache(maxsize=1)
-def _local_origin() -> Path | None:
-    """The folder this repository was cloned from, when that was a local path (``git remote get-url origin``)."""
-    import subprocess
-
-    try:
-        url = subprocess.run(["git", "-C", str(repo_root()), "remote", "get-url", "origin"], capture_output=True,
-                             text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    url = url[len("file://"):] if url.startswith("file://") else url
-    return Path(url).resolve() if url and Path(url).is_dir() else None
+        return [Path(os.path.expanduser(os.environ["A2V_DATA"]))]
+    return [repo_root() / "data"]
 
 
 def shared_data_dir() -> Path:

@@ -50,7 +50,7 @@ HOW_TO_GET = (f"get the Free Spoken Digit Dataset (a2vlib.data.digits.download()
 
 def find_fsdd(root: str | os.PathLike = "") -> Path:
     """The FSDD folder (the one holding ``recordings/``, or ``recordings/`` itself): ``root`` when given, else
-    ``A2V_FSDD``, ``<A2V_DATA or the shared data folder>/fsdd`` or ``<repo>/data/fsdd``, the first that exists."""
+    ``A2V_FSDD``, else ``<A2V_DATA>/fsdd`` or ``<repo>/data/fsdd``, the first that exists."""
     explicit = str(root) or os.environ.get("A2V_FSDD", "")
     if explicit:  # a path the user named is the one to use: a missing one is an error, never another copy's cue
         path = resolve_path(explicit)
@@ -60,7 +60,8 @@ def find_fsdd(root: str | os.PathLike = "") -> Path:
                             f"look in its usual places. {HOW_TO_GET}")
         candidates = [path]
     else:
-        candidates = [d / "fsdd" for d in shared_data_dir_candidates()] + [repo_root() / "data" / "fsdd"]
+        candidates = list(dict.fromkeys([d / "fsdd" for d in shared_data_dir_candidates()]
+                                        + [repo_root() / "data" / "fsdd"]))
     for path in candidates:
         if (path / "recordings").is_dir():
             return path / "recordings"
@@ -225,7 +226,7 @@ def classification_clips(fsdd_root: str | os.PathLike = "", n_per_class: int = 8
                          seed: int = 0) -> tuple[list[np.ndarray], list[str], dict[str, Any]]:
     """``n_per_class`` recordings of each digit (drawn per ``seed`` across speakers and takes), each centred in
     ``seconds`` (cropped or padded with silence: a spoken digit lasts 0.3-0.9 s), for comparing representations.
-    Returns (waveforms, labels, info) as :func:`a2vlib.data.instruments.generate` does."""
+    Returns (waveforms, labels, info) as :func:`a2vlib.studies.chen2017.urmp.instruments.generate` does."""
     table = read_fsdd(fsdd_root)
     rng = np.random.default_rng(seed)
     waves, labels, rate = [], [], None

@@ -349,3 +349,23 @@ def load_greatest_hits(root: str | os.PathLike, splits: Mapping[str, str | os.Pa
     if not split_of:
         columns.remove("split")
     return _manifest(rows, columns, "The Greatest Hits", root, skipped, nullable=("split", "material", "audio_path"))
+
+
+LOADERS = {"soundnet-flickr": load_soundnet_flickr, "vegas": load_vegas, "greatest-hits": load_greatest_hits}
+
+
+def describe(name: str, root: str | os.PathLike, out: str | os.PathLike | None = None
+             ) -> tuple[list[str], list[tuple[str, str]], int]:
+    """What ``a2v published`` says of a folder: lines with the rows per class, category or material, the files
+    left out (path, why) and the row count; with ``out``, the manifest is also written there (CSV)."""
+    table = LOADERS[name](root)
+    lines = [f"a2v: {name} at {root}: {len(table)} row(s)"]
+    by = next((c for c in ("class", "category", "material") if c in table.columns), None)
+    if by is not None and len(table):
+        lines += [f"{by}\t{k}\t{n}" for k, n in table[by].fillna("(none)").value_counts().sort_index().items()]
+    if out:
+        from a2vlib.core.atomic import write_text
+
+        write_text(out, table.to_csv(index=False))
+        lines.append(f"a2v: manifest written to {out}")
+    return lines, list(table.attrs.get("skipped", [])), len(table)

@@ -1,2 +1,2 @@
-"""Sound features: the one spectral path (spectral), Chen et al.'s five representations (representations), Wan et
-al.'s conditioning sound vectors (conditioning) and the pretrained SoundNet-8 (soundnet)."""
+"""Sound features two rooms share: the one spectral path (spectral) and the pretrained SoundNet-8 (soundnet). Chen et
+al.'s five representations and Wan et al.'s condition vectors live in their rooms."""

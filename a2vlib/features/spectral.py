@@ -7,10 +7,11 @@ the floor). The floors put silence at -100 dB: 1e-5 for amplitudes (20 log10), 1
 The array functions (:func:`stft_db`, :func:`amplitude_db`, :func:`mel_power`, :func:`power_db`, :func:`mfcc`) take
 float waveforms of shape (..., samples), one clip or a batch, already checked; they return (..., F, frames), with
 centred Hann frames (``1 + samples // hop`` of them). :func:`log_mel` and :func:`log_mel_batch` check their clips.
-Users: :mod:`a2vlib.features.representations` (Chen et al.'s five representations) and
-:mod:`a2vlib.features.conditioning` (Wan et al.'s sound vectors).
+Users: :mod:`a2vlib.studies.chen2017.time_frequency` (Chen et al.'s five representations) and
+:mod:`a2vlib.studies.wan2019.conditioning` (Wan et al.'s sound vectors).
 """
 from __future__ import annotations
+
 
 from typing import Sequence
 
@@ -21,6 +22,21 @@ from a2vlib.data.audio_io import check_waveform
 AMPLITUDE_FLOOR = 1e-5  # -100 dB for magnitudes (STFT, CQT)
 POWER_FLOOR = 1e-10  # -100 dB for powers (mel)
 FLOOR_DB = -100.0
+
+
+CHEN_RATE, CHEN_N_FFT, CHEN_HOP = 44100, 2048, 512  # Chen et al.'s LMS framing: 46 ms window, 11.6 ms hop
+
+
+def chen_stft_size(sr: int) -> tuple[int, int]:
+    """(n_fft, hop) of Chen et al.'s framing at ``sr``: 2048 / 512 at 44.1 kHz scaled with the rate, so that the
+    window and hop last as long at any rate and a 0.5 s chunk has 44 frames (1024 / 256 at 22.05 kHz, 743 / 186 at
+    16 kHz). The one place Chen's representations and the saved sound classifier take it from."""
+    if not sr or sr <= 0:
+        from a2vlib.core.errors import ParamsError
+
+        raise ParamsError(f"sample rate {sr!r}: give a positive rate in Hz")
+    hop = max(1, int(round(CHEN_HOP * sr / CHEN_RATE)))
+    return max(2 * hop, int(round(CHEN_N_FFT * sr / CHEN_RATE))), hop
 
 
 def amplitude_db(magnitude: np.ndarray, amin: float = AMPLITUDE_FLOOR) -> np.ndarray:

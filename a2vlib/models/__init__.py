@@ -1,1 +1,1 @@
-"""Networks: classifiers (judges and cleaners); later the S2I, I2S and V2RA GANs."""
+"""Networks: classifiers (judges and cleaners) and the S2I, I2S and V2RA GANs."""

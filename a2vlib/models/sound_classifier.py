@@ -2,8 +2,9 @@
 ``a2v classify-audio --model`` reads.
 
 LMS (Chen §3.3): STFT with a 2048-point window and a 512-point hop at 44.1 kHz, 128 mel bands, log amplitude; a
-0.5 s chunk gives 128 x 44. At another sample rate the window and hop are scaled with the rate (1024 and 256 at
-22.05 kHz), so that a chunk still gives 44 frames of the same duration.
+0.5 s chunk gives 128 x 44. At another sample rate the window and hop are scaled with the rate and rounded to a power
+of two (1024 and 256 at 22.05 kHz), as for Chen's other representations (one function:
+:func:`a2vlib.features.spectral.chen_stft_size`).
 
 A recording of any length is classified by cutting it into 0.5 s chunks every 0.25 s, dropping chunks more than 40 dB
 below the loudest (silence between notes says nothing about the instrument), and averaging the chunks' log
@@ -22,13 +23,12 @@ import torch
 from a2vlib.core.atomic import atomic_path
 from a2vlib.core.errors import DataError
 from a2vlib.data.audio_io import read_audio
-from a2vlib.features.spectral import log_mel
+from a2vlib.features.spectral import chen_stft_size, log_mel
 from a2vlib.models.classifiers import TrainedClassifier
 from a2vlib.models.encoders import SoundClassifier
 
 FILE_KIND = "a2v-sound-classifier"
 N_MELS = 128
-CHEN_RATE, CHEN_FFT, CHEN_HOP = 44100, 2048, 512
 CHUNK_SECONDS = 0.5
 CHUNK_HOP_SECONDS = 0.25  # when classifying whole recordings
 QUIET_DB = 40.0  # chunks this far below the loudest one are left out
@@ -36,8 +36,7 @@ QUIET_DB = 40.0  # chunks this far below the loudest one are left out
 
 def lms_settings(sample_rate: int) -> dict[str, int]:
     """Chen's LMS settings scaled to ``sample_rate``: n_mels, n_fft, hop_length and the frames of a 0.5 s chunk."""
-    hop = max(1, int(round(CHEN_HOP * sample_rate / CHEN_RATE)))
-    n_fft = max(2 * hop, int(round(CHEN_FFT * sample_rate / CHEN_RATE)))
+    n_fft, hop = chen_stft_size(sample_rate)  # the framing of Chen's representations (Table 1) too
     return {"n_mels": N_MELS, "n_fft": n_fft, "hop_length": hop,
             "frames": 1 + int(round(CHUNK_SECONDS * sample_rate)) // hop}
 

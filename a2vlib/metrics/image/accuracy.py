@@ -17,7 +17,7 @@ import torch
 
 from a2vlib.core.errors import DataError
 # the kit's one background mask (per-row median), shared with SceneSynth's visual magnitude
-from a2vlib.data.scenesynth.magnitude import object_mask, row_background
+from a2vlib.metrics.image.objects import object_mask, row_background
 from a2vlib.models.classifiers import ImageClassifier, TrainedClassifier, images_to_tensor, train_classifier
 
 

@@ -16,9 +16,9 @@ import torch
 
 from a2vlib.core.cache import cached
 from a2vlib.core.errors import ParamsError
-from a2vlib.data.instrument_pairs import InstrumentPairs
-from a2vlib.data.performances import PerformanceConfig, generate
-from a2vlib.data.sub_urmp import load_sub_urmp
+from a2vlib.studies.chen2017.urmp.pairs import InstrumentPairs
+from a2vlib.studies.chen2017.urmp.performances import PerformanceConfig, generate
+from a2vlib.studies.chen2017.urmp.sub_urmp import load_sub_urmp
 from a2vlib.models.classifiers import TrainedClassifier, images_to_tensor, train_classifier
 from a2vlib.models.encoders import ImageEncoderClassifier, SoundClassifier, StackedAutoencoder, encodings, \
     train_autoencoder

@@ -15,7 +15,7 @@ import torch
 
 from a2vlib import verdicts
 from a2vlib.core.device import seed_everything
-from a2vlib.models.i2s import FRAMES, I2SDiscriminator, I2SGenerator, from_unit, resize_frames, to_unit
+from a2vlib.studies.chen2017.i2s_networks import FRAMES, I2SDiscriminator, I2SGenerator, from_unit, resize_frames, to_unit
 from a2vlib.models.sound_classifier import lms_settings
 from a2vlib.papers import chen2017
 from a2vlib.studies.chen2017.data import Encoders, InstrumentData, conditions

@@ -16,7 +16,7 @@ from scipy.stats import spearmanr
 from a2vlib import verdicts
 from a2vlib.core.cache import cached
 from a2vlib.core.errors import ParamsError
-from a2vlib.data import musicians
+from a2vlib.studies.chen2017.urmp import musicians
 from a2vlib.metrics.image.accuracy import degrade
 from a2vlib.models.classifiers import ImageClassifier, TrainedClassifier, images_to_tensor, train_classifier
 from a2vlib.models.s2i import build_s2i, generate_images
@@ -35,9 +35,9 @@ def train_pose_model(instrument: str, data: InstrumentData, encoders: Encoders, 
 
     Departure, stated: it starts from the weights of the instrument-oriented S2I-C model ``start`` (Chen et al.
     train each from scratch). From scratch, the ~90 training pictures of one instrument in the lab profile gave
-    noise after 600 updates. Measured here (lab): started from S2I-C the pictures still lose their structure within
-    30-100 epochs of eq. 6 training (at batch 16 or 32, and at a quarter of the learning rate), so under lab the
-    pose measure mostly tells whether S2I-C's pictures already carried the pose."""
+    noise after 600 updates; started from S2I-C the pictures can still lose their structure within tens of epochs
+    of eq. 6 training, so under ``lab`` the pose measure mostly tells whether S2I-C's pictures already carried the
+    pose (the report shows the pictures)."""
     config = gan_cls_config(**sizes)
     cond = conditions(encoders, data, "classifier")
     train = data.idx("train", instrument)
@@ -59,7 +59,7 @@ def hand_reader(instrument: str, image_size: int, pictures: int = 1500, epochs: 
                 seed: int = 0) -> TrainedClassifier:
     """A CNN that reads the hand place from a picture of one instrument's player, for GAN pictures too noisy for the
     glove colour to be found (the kit's measure; the paper gives none: "it is hard to quantify"). It is trained on
-    ``pictures`` fresh drawings from the data's own generator (:func:`a2vlib.data.musicians.draw_musician`: random
+    ``pictures`` fresh drawings from the data's own generator (:func:`a2vlib.studies.chen2017.urmp.musicians.draw_musician`: random
     players, hand places and strokes, none of them from the GAN's training pairs), with the hand place cut into
     :data:`HAND_BINS` equal bins, and with blur and noise (:func:`a2vlib.metrics.image.accuracy.degrade`); cached."""
     key = {"instrument": instrument, "image_size": image_size, "pictures": pictures, "epochs": epochs, "seed": seed,
@@ -103,7 +103,7 @@ def pose_measure(model: Mapping[str, Any], data: InstrumentData, seed: int = 0, 
                  reader_epochs: int = 15) -> dict[str, Any]:
     """Does the pose follow the note? On the instrument's test sounds, Spearman's rho (centred per performance)
     between the hand place the note asks for (``pairs.hand``) and the hand place read from pictures: on the real
-    test pictures by the glove colour (:func:`a2vlib.data.musicians.hand_position`, exact: the ceiling) and by the
+    test pictures by the glove colour (:func:`a2vlib.studies.chen2017.urmp.musicians.hand_position`, exact: the ceiling) and by the
     hand reader (how well it reads players it has not seen); on the images generated from the test sounds, and from
     the same sounds shuffled (what chance gives), by the reader. ``glove_found``: generated images in which the
     glove colour was found at all."""

@@ -13,6 +13,7 @@ mechanism behind the paper's finding that MS does worst.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -20,7 +21,7 @@ import pandas as pd
 import torch
 
 from a2vlib.core.errors import DataError, ParamsError
-from a2vlib.features.representations import REPRESENTATIONS, represent
+from a2vlib.studies.chen2017.time_frequency import REPRESENTATIONS, represent
 from a2vlib.models.classifiers import SpectrogramClassifier, train_classifier
 from a2vlib.core.progress import progress
 from a2vlib.papers import chen2017
@@ -31,9 +32,11 @@ from a2vlib import verdicts
 def study_clips(params: Mapping[str, Any]) -> tuple[list[np.ndarray], list[str], dict[str, Any]]:
     """The clips Table 1's comparison runs on: instrument clips from a soundfont (``n_per_instrument`` each), or,
     with ``dataset: digits``, as many real spoken digits of each class (FSDD)."""
-    from a2vlib.data import catalog, digits, instruments
+    from a2vlib import registry
+    from a2vlib.data import digits
+    from a2vlib.studies.chen2017.urmp import instruments
 
-    if catalog.dataset_name(params) == "digits":
+    if registry.check("dataset", params.get("dataset", "scenesynth"), "parameter 'dataset'") == "digits":
         return digits.classification_clips(params.get("fsdd_root", ""), params["n_per_instrument"],
                                            seed=params["seed"])
     return instruments.generate(instruments.InstrumentConfig(seed=params["seed"],
@@ -70,17 +73,52 @@ def stratified_split(labels: Sequence[str], test_share: float, seed: int) -> tup
     return np.sort(train), np.sort(test)
 
 
+@dataclass
+class _ClassifierUnit:
+    """One (representation, layers, seed) classifier of Table 1: what a worker needs to train and score it."""
+
+    kind: str
+    n_layers: int
+    seed: int
+    x_train: torch.Tensor
+    y_train: list[str]
+    x_test: torch.Tensor
+    y_test: list[str]
+    classes: list[str]
+    options: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return f"{self.kind}, {self.n_layers} layers, seed {self.seed}"
+
+
+def _train_unit(unit: _ClassifierUnit) -> dict[str, Any]:
+    torch.manual_seed(unit.seed)  # the model's initial weights
+    model = SpectrogramClassifier(len(unit.classes), width=unit.options["width"], n_layers=unit.n_layers)
+    start = time.perf_counter()
+    trained = train_classifier(model, unit.x_train, unit.y_train, unit.classes, epochs=unit.options["epochs"],
+                               batch_size=unit.options["batch_size"], lr=unit.options["lr"], seed=unit.seed,
+                               device=unit.options["device"])
+    return {"accuracy": trained.accuracy(unit.x_test, unit.y_test),
+            "train_accuracy": trained.history[-1]["train_accuracy"],
+            "train_seconds": time.perf_counter() - start}
+
+
 def compare_representations(waveforms: Sequence[np.ndarray], labels: Sequence[str], classes: Sequence[str],
                             sr: int, representations: Sequence[str] = REPRESENTATIONS,
                             layers: Sequence[int] = (3, 4), epochs: int = 10, seeds: Sequence[int] = (0,),
                             test_share: float = 0.25, device: str | torch.device = "cpu", width: int = 16,
-                            batch_size: int = 32, lr: float = 2e-3) -> pd.DataFrame:
-    """Train and score one classifier per (representation, layers, seed); one row each.
+                            batch_size: int = 32, lr: float = 2e-3, cluster: str | None = None) -> pd.DataFrame:
+    """Train and score one classifier per (representation, layers, seed); one row each. The classifiers are
+    independent units: they run side by side on the executor ``cluster`` names ("" is ``auto``: a local pool
+    when the cores allow), with the same numbers as one after another.
 
     Columns: representation, layers, seed, accuracy (held-out), train_accuracy (last epoch), train_seconds,
     feature_seconds (computing that representation for all clips), features ("F x T"), n_train, n_test.
     A seed sets both the split and the training.
     """
+    from a2vlib.core.executor import executor
+
     if len(waveforms) != len(labels):
         raise DataError(f"{len(waveforms)} waveforms but {len(labels)} labels; give one label per clip")
     for kind in representations:  # fail before any training, not after minutes of it
@@ -91,27 +129,25 @@ def compare_representations(waveforms: Sequence[np.ndarray], labels: Sequence[st
         raise ParamsError(f"layers={list(layers)!r}: give conv-layer counts >= 1 (Chen et al. use 3 and 4)")
     splits = {seed: stratified_split(labels, test_share, seed) for seed in seeds}
     labels = np.asarray(labels)
-    rows = []
-    for kind in representations:
+    options = {"width": width, "epochs": epochs, "batch_size": batch_size, "lr": lr, "device": str(device)}
+    units, rows = [], []
+    for kind in progress(representations, desc="representations"):
         start = time.perf_counter()
         x = torch.from_numpy(represent(waveforms, sr, kind)).unsqueeze(1)
         feature_seconds = time.perf_counter() - start
         for n_layers in layers:
-            for seed in progress(seeds, desc=f"{kind}, {n_layers} layers"):
+            for seed in seeds:
                 train, test = splits[seed]
-                torch.manual_seed(seed)  # the model's initial weights
-                model = SpectrogramClassifier(len(classes), width=width, n_layers=n_layers)
-                start = time.perf_counter()
-                trained = train_classifier(model, x[train], labels[train].tolist(), classes, epochs=epochs,
-                                           batch_size=batch_size, lr=lr, seed=seed, device=device)
-                train_seconds = time.perf_counter() - start
+                units.append(_ClassifierUnit(kind, n_layers, seed, x[train], labels[train].tolist(),
+                                             x[test], labels[test].tolist(), list(classes), options))
                 rows.append({"representation": kind, "layers": n_layers, "seed": seed,
-                             "accuracy": trained.accuracy(x[test], labels[test].tolist()),
-                             "train_accuracy": trained.history[-1]["train_accuracy"],
-                             "train_seconds": train_seconds, "feature_seconds": feature_seconds,
-                             "features": f"{x.shape[2]} x {x.shape[3]}", "n_train": len(train),
-                             "n_test": len(test)})
-    return pd.DataFrame(rows)
+                             "feature_seconds": feature_seconds, "features": f"{x.shape[2]} x {x.shape[3]}",
+                             "n_train": len(train), "n_test": len(test)})
+    with executor(cluster, echo=lambda _: None) as ex:
+        results = ex.map(_train_unit, units, desc="Table 1 classifiers")
+    columns = ["representation", "layers", "seed", "accuracy", "train_accuracy", "train_seconds", "feature_seconds",
+               "features", "n_train", "n_test"]
+    return pd.DataFrame([{**row, **result} for row, result in zip(rows, results)])[columns]
 
 
 def accuracy_table(df: pd.DataFrame) -> pd.DataFrame:

@@ -12,8 +12,8 @@ import torch
 
 from a2vlib.core.errors import ParamsError
 from a2vlib.data.image_io import resize_images
-from a2vlib.data.impacts import ImpactConfig, VideoClips, generate
-from a2vlib.features.video import encode_clip, frame_features
+from a2vlib.studies.liu_v2ra.clips.impacts import ImpactConfig, VideoClips, generate
+from a2vlib.studies.liu_v2ra.video_encoding import encode_clip, frame_features
 
 
 ENCODING_VERSION = 2  # 2: the p frames of a second spread evenly over it (eq. 3)

@@ -16,12 +16,12 @@ import pandas as pd
 import torch
 
 from a2vlib import verdicts
-from a2vlib.audio.optimisation import denoise, peak_match
+from a2vlib.studies.liu_v2ra.optimisation import denoise, peak_match
 from a2vlib.core.device import seed_everything
 from a2vlib.core.errors import DataError, ParamsError
 from a2vlib.metrics.audio.peaq import peaq
-from a2vlib.metrics.audio.similarity import osg
-from a2vlib.models.v2ra import V2RAConfig, build_v2ra
+from a2vlib.studies.liu_v2ra.similarity import osg
+from a2vlib.studies.liu_v2ra.networks import V2RAConfig, build_v2ra
 from a2vlib.papers import liu_v2ra
 from a2vlib.studies.liu_v2ra.data import V2RAData
 from a2vlib.training.trainer import fit_cached
@@ -188,7 +188,7 @@ def retrieval(data: V2RAData) -> dict[str, float]:
 
 def speed(model_size: int = 64, sample_rate: int = 44100, batches: Sequence[int] = (1, 8), reps: int = 3
           ) -> pd.DataFrame:
-    """Seconds the generator takes per second of audio on this machine (median of ``reps``), untrained weights of
+    """Seconds the generator takes per second of audio on the device it runs on (median of ``reps``), untrained weights of
     the given size; the paper: 0.03 s on a GPU."""
     g, _ = build_v2ra(V2RAConfig(segment=sample_rate, model_size=model_size))
     g.eval()

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from a2vlib.audio.optimisation import denoise, peak_match
+from a2vlib.studies.liu_v2ra.optimisation import denoise, peak_match
 from a2vlib.core.executor import prefetch
-from a2vlib.data.impacts import MATERIALS
+from a2vlib.studies.liu_v2ra.clips.impacts import MATERIALS
 from a2vlib.papers import liu_v2ra
 from a2vlib.studies.liu_v2ra.data import V2RAData
 from a2vlib.studies.liu_v2ra.experiment import METRICS, evaluate, table8, train

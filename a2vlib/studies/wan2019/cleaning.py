@@ -19,8 +19,8 @@ import torch
 from a2vlib import verdicts
 from a2vlib.core.atomic import write_text
 from a2vlib.core.cache import cached, params_hash
-from a2vlib.data import catalog
-from a2vlib.data import scenesynth as scenes
+from a2vlib.studies.wan2019 import catalog
+from a2vlib.studies.wan2019 import scenesynth as scenes
 from a2vlib.features.spectral import log_mel_batch
 from a2vlib.papers import wan2019
 from a2vlib.models.classifiers import (ImageClassifier, SpectrogramClassifier, TrainedClassifier, images_to_tensor,

@@ -19,10 +19,11 @@ import torch
 
 from a2vlib.core.cache import cached
 from a2vlib.core.errors import DataError, ParamsError
-from a2vlib.data import catalog, digits
+from a2vlib.data import digits
+from a2vlib.studies.wan2019 import catalog
 from a2vlib.data.image_io import resize_images
-from a2vlib.data import scenesynth as scenes
-from a2vlib.features.conditioning import FEATURES, SUMMARIES, FeatureScaler, sound_vectors
+from a2vlib.studies.wan2019 import scenesynth as scenes
+from a2vlib.studies.wan2019.conditioning import FEATURES, SUMMARIES, FeatureScaler, sound_vectors
 from a2vlib.papers import wan2019
 from a2vlib.studies.wan2019.cleaning import clean_dataset
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
-from a2vlib.data import scenesynth as scenes
+from a2vlib.studies.wan2019 import scenesynth as scenes
 from a2vlib import verdicts
 from a2vlib.core.errors import ParamsError
 from a2vlib.studies.wan2019.data import SceneData
@@ -81,7 +81,7 @@ def model_info(model: TrainedS2I) -> pd.Series:
 def measure(images: np.ndarray, gains: Sequence[float], data: SceneData, sound_idx: Sequence[int]) -> pd.DataFrame:
     """One row per generated image of a (sounds, gains) grid: the sound, its loudness, the gain, whether loudness x
     gain stays in the loudness range the generator was trained on, the object size
-    (:func:`~a2vlib.data.scenesynth.object_size`: the largest region unlike the background, noise left out), the
+    (:func:`~a2vlib.studies.wan2019.scenesynth.object_size`: the largest region unlike the background, noise left out), the
     raw visual magnitude, and whether the object size lies within the range of the real pictures'."""
     lo, hi = scenes.LOUDNESS_RANGE
     flat = images.reshape(-1, *images.shape[2:])

@@ -6,12 +6,12 @@ from typing import Callable
 
 import numpy as np
 
-from a2vlib.data.scenesynth.canvas import (SKIN, WHITE, Canvas, Scene, background_rows, choose_colour, jitter,
+from a2vlib.data.canvas import (SKIN, WHITE, Canvas, Scene, background_rows, choose_colour, jitter,
                                            room_background, shaded)
-from a2vlib.data.scenesynth.config import PIXEL_NOISE, check_class, check_loudness
-from a2vlib.data.scenesynth.indoor import dog_scene, drum_scene, guitar_scene, piano_scene
-from a2vlib.data.scenesynth.magnitude import magnitude_for_loudness, visual_magnitude
-from a2vlib.data.scenesynth.outdoor import baseball_scene, dam_scene, plane_scene, soccer_scene, speedboat_scene
+from a2vlib.studies.wan2019.scenesynth.config import PIXEL_NOISE, check_class, check_loudness
+from a2vlib.studies.wan2019.scenesynth.indoor import dog_scene, drum_scene, guitar_scene, piano_scene
+from a2vlib.studies.wan2019.scenesynth.magnitude import magnitude_for_loudness, visual_magnitude
+from a2vlib.studies.wan2019.scenesynth.outdoor import baseball_scene, dam_scene, plane_scene, soccer_scene, speedboat_scene
 
 _SCENES: dict[str, Callable[[np.random.Generator, int], Scene]] = {
     "dog": dog_scene, "drum": drum_scene, "guitar": guitar_scene, "piano": piano_scene, "plane": plane_scene,

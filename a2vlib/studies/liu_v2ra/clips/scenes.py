@@ -1,7 +1,7 @@
-"""Frames for the V2RA stand-in (:mod:`a2vlib.data.impacts` makes the sound and the timing).
+"""Frames for the V2RA stand-in (:mod:`a2vlib.studies.liu_v2ra.clips.impacts` makes the sound and the timing).
 
 What stands for what (Liu et al.'s categories, drawn procedurally with the anti-aliased
-:class:`~a2vlib.data.scenesynth.canvas.Canvas`):
+:class:`~a2vlib.data.canvas.Canvas`):
 
 - wood, gravel, cloth, plastic (Greatest Hits): a gloved hand swings a light drumstick onto a textured surface
   seen from the side: planks with grain, a bed of pebbles, folded woven fabric, a glossy coloured sheet. The stick
@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from a2vlib.data.scenesynth.canvas import Canvas, Frame, background_rows, jitter, shaded
+from a2vlib.data.canvas import Canvas, Frame, background_rows, jitter, shaded
 
 STICK_COLOUR = (238, 218, 160)  # light maple drumstick
 MOUTH_COLOUR = (160, 16, 48)  # inside of the mouth / beak

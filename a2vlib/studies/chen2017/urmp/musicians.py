@@ -1,4 +1,4 @@
-"""Pictures of musicians: the image side of the Sub-URMP stand-in (:mod:`a2vlib.data.instruments` is the sound).
+"""Pictures of musicians: the image side of the Sub-URMP stand-in (:mod:`a2vlib.studies.chen2017.urmp.instruments` is the sound).
 
 Chen et al.'s Sub-URMP pairs 0.5 s chunks of URMP's solo tracks with the video frame at the chunk's start: a
 person, seen from the front, playing one of 13 instruments. Here each picture is drawn procedurally: a seated
@@ -25,15 +25,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from a2vlib.core.errors import DataError, ParamsError
-from a2vlib.data.instruments import INSTRUMENTS
-from a2vlib.data.musician_shapes import (
+from a2vlib.studies.chen2017.urmp.instruments import INSTRUMENTS
+from a2vlib.studies.chen2017.urmp.musician_shapes import (
     HAND_COLOUR,
     HAND_RADIUS,
     SPECS,
     Ctx,
     draw_figure,
 )
-from a2vlib.data.scenesynth.canvas import SKIN, Canvas, Frame, background_rows, jitter
+from a2vlib.data.canvas import SKIN, Canvas, Frame, background_rows, jitter
 
 __all__ = ["HAND_COLOUR", "INSTRUMENTS", "Look", "Pose", "draw_musician", "hand_position",
            "random_look"]

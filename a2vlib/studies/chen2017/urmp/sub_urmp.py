@@ -8,7 +8,7 @@ the video frame at the chunk's start. Layout (``root`` is the folder that holds 
     Sub-URMP/chunk/{train,test}/<instrument>/<stem>.wav   e.g. chunk/train/cello/cello00_3.wav
 
 An image and a sound pair up when they have the same split, instrument folder and stem. Instrument folders are
-those of :data:`a2vlib.data.instruments.INSTRUMENTS`.
+those of :data:`a2vlib.studies.chen2017.urmp.instruments.INSTRUMENTS`.
 
 Getting it: Sub-URMP is linked from the dataset page of the URMP project at the University of Rochester; Chen
 et al. assembled Sub-URMP from URMP. The kit does not download it: fetch and unpack it yourself, then point
@@ -30,8 +30,8 @@ from a2vlib.core.checks import is_int, is_number
 from a2vlib.core.errors import DataError, ParamsError
 from a2vlib.data.audio_io import read_audio
 from a2vlib.data.image_io import read_image
-from a2vlib.data.instrument_pairs import SPLITS, InstrumentPairs
-from a2vlib.data.instruments import INSTRUMENTS
+from a2vlib.studies.chen2017.urmp.pairs import SPLITS, InstrumentPairs
+from a2vlib.studies.chen2017.urmp.instruments import INSTRUMENTS
 
 IMAGE_SUFFIX, SOUND_SUFFIX = ".jpg", ".wav"
 LENGTH_TOLERANCE = 0.10  # a chunk this much shorter or longer than chunk_seconds is an error

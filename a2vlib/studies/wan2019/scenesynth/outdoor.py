@@ -1,6 +1,6 @@
 """The five outdoor SceneSynth scenes: plane, speedboat, dam, soccer, baseball.
 
-Each builder draws all its random choices first, then returns a :class:`~a2vlib.data.scenesynth.canvas.Scene`
+Each builder draws all its random choices first, then returns a :class:`~a2vlib.data.canvas.Scene`
 whose pure ``draw(canvas, s)`` paints the object at scale ``s`` (the scale is searched to match the loudness).
 """
 from __future__ import annotations
@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from a2vlib.data.scenesynth.canvas import (BLACKISH, SKIN, WHITE, Canvas, Frame, Scene, background_rows,
+from a2vlib.data.canvas import (BLACKISH, SKIN, WHITE, Canvas, Frame, Scene, background_rows,
                                            choose_colour, jitter, pick_colour, place, shaded, sky_colours)
 
 

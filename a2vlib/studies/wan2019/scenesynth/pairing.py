@@ -7,10 +7,10 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from a2vlib.core.errors import ParamsError
-from a2vlib.data.scenesynth.config import (CLASSES, DISCREPANT_MIX, LOUDNESS_RANGE, OTHER, PAPER_TABLE1, SPLITS, Pair,
+from a2vlib.studies.wan2019.scenesynth.config import (CLASSES, DISCREPANT_MIX, LOUDNESS_RANGE, OTHER, PAPER_TABLE1, SPLITS, Pair,
                                            SceneSynthConfig)
-from a2vlib.data.scenesynth.drawing import render_image, render_unrelated_image
-from a2vlib.data.scenesynth.sounds import render_sound, render_unrelated_sound
+from a2vlib.studies.wan2019.scenesynth.drawing import render_image, render_unrelated_image
+from a2vlib.studies.wan2019.scenesynth.sounds import render_sound, render_unrelated_sound
 
 
 def class_counts(n: int, proportions: str) -> dict[str, int]:

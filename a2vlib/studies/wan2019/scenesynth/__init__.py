@@ -20,16 +20,16 @@ mask and visual magnitude), ``canvas`` (drawing primitives), ``indoor`` and ``ou
 ``drawing`` (pictures), ``dsp``, ``music`` and ``sounds`` (clips; the soundfont renderer is
 :mod:`a2vlib.data.soundfont`), ``pairing`` (counts, discrepancies, pairs) and ``files`` (the dataset on disk).
 """
-from a2vlib.data.scenesynth.config import (CLASSES, CREST_LIMIT, DISCREPANCIES, DISCREPANT_MIX, GENERATOR_VERSION,
+from a2vlib.studies.wan2019.scenesynth.config import (CLASSES, CREST_LIMIT, DISCREPANCIES, DISCREPANT_MIX, GENERATOR_VERSION,
                                            LOUDNESS_RANGE, MAGNITUDE_PER_LOUDNESS, MAGNITUDE_THRESHOLD,
                                            MANIFEST_COLUMNS, OTHER, PAPER_TABLE1, PIXEL_NOISE, RMS_PER_LOUDNESS, SPLITS,
                                            Pair, SceneSynthConfig)
-from a2vlib.data.scenesynth.drawing import render_image, render_unrelated_image
-from a2vlib.data.scenesynth.files import load_audio, load_images, load_manifest, read_config, write_dataset
-from a2vlib.data.scenesynth.magnitude import (magnitude_for_loudness, object_mask, object_size, row_background,
+from a2vlib.studies.wan2019.scenesynth.drawing import render_image, render_unrelated_image
+from a2vlib.studies.wan2019.scenesynth.files import load_audio, load_images, load_manifest, read_config, write_dataset
+from a2vlib.studies.wan2019.scenesynth.magnitude import (magnitude_for_loudness, object_mask, object_size, row_background,
                                               visual_magnitude)
-from a2vlib.data.scenesynth.pairing import class_counts, generate_pairs, iter_pairs
-from a2vlib.data.scenesynth.sounds import CLASS_RECIPES, UNRELATED_RECIPES, render_sound, render_unrelated_sound
+from a2vlib.studies.wan2019.scenesynth.pairing import class_counts, generate_pairs, iter_pairs
+from a2vlib.studies.wan2019.scenesynth.sounds import CLASS_RECIPES, UNRELATED_RECIPES, render_sound, render_unrelated_sound
 
 __all__ = ["CLASSES", "CLASS_RECIPES", "CREST_LIMIT", "DISCREPANCIES", "DISCREPANT_MIX", "GENERATOR_VERSION",
            "LOUDNESS_RANGE", "MAGNITUDE_PER_LOUDNESS", "MAGNITUDE_THRESHOLD", "MANIFEST_COLUMNS", "OTHER",

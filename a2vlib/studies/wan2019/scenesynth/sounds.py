@@ -1,5 +1,5 @@
 """Procedural sound recipes for SceneSynth-9 (engines, water, barks, crowds; the music is in
-:mod:`a2vlib.data.scenesynth.music`) and the clip renderers that set a clip's level from its loudness.
+:mod:`a2vlib.studies.wan2019.scenesynth.music`) and the clip renderers that set a clip's level from its loudness.
 
 Every recipe has the signature ``recipe(rng, sr, n) -> float32 (n,)`` and returns a clip at an arbitrary level;
 :func:`render_sound` sets the level from the pair's loudness. Recipes only draw from the ``rng`` they are given,
@@ -13,10 +13,10 @@ import numpy as np
 from scipy import signal
 
 from a2vlib.core.errors import DataError
-from a2vlib.data.scenesynth.config import CREST_LIMIT, RMS_PER_LOUDNESS, check_class, check_loudness
-from a2vlib.data.scenesynth.dsp import (add_at, bandpass, butter_sos, decay_env, formant_filter, harmonic_voice,
+from a2vlib.studies.wan2019.scenesynth.config import CREST_LIMIT, RMS_PER_LOUDNESS, check_class, check_loudness
+from a2vlib.studies.wan2019.scenesynth.dsp import (add_at, bandpass, butter_sos, decay_env, formant_filter, harmonic_voice,
                                         highpass, lowpass, onsets, sawtooth, slow_curve)
-from a2vlib.data.scenesynth.music import drum, guitar, piano
+from a2vlib.studies.wan2019.scenesynth.music import drum, guitar, piano
 
 Recipe = Callable[[np.random.Generator, int, int], np.ndarray]
 
@@ -224,7 +224,7 @@ def _set_level(y: np.ndarray, loudness: float) -> np.ndarray:
     y = y - y.mean()
     rms = float(np.sqrt(np.mean(y ** 2)))
     if rms <= 0:
-        raise DataError("SceneSynth sound recipe produced silence; this is a bug in a2vlib.data.scenesynth.sounds")
+        raise DataError("SceneSynth sound recipe produced silence; this is a bug in a2vlib.studies.wan2019.scenesynth.sounds")
     y = CREST_LIMIT * np.tanh(y / rms / CREST_LIMIT)
     y *= RMS_PER_LOUDNESS * loudness / np.sqrt(np.mean(y ** 2))
     return y.astype(np.float32)

@@ -13,14 +13,15 @@ kind      what                                                                  
 ========  ==========================================================================  ===================
 
 Framing follows Chen: FFT 2048 and hop 512 at 44.1 kHz (46 ms window, 11.6 ms hop), scaled to the sample rate
-and rounded to a power of two (1024 / 256 at 22,050 Hz); Hann window, centred frames, so a 0.5 s clip has
+(1024 / 256 at 22,050 Hz; :func:`a2vlib.features.spectral.chen_stft_size`, as the saved sound classifier); Hann window, centred frames, so a 0.5 s clip has
 1 + samples // hop = 44 frames, as Chen's 128 x 44 log-mel. All dB values use a fixed reference (1.0), not the
 clip's maximum, so loudness is kept; the floors (1e-5 amplitude, 1e-10 power) put silence at -100 dB. The
 spectra and their dB come from :mod:`a2vlib.features.spectral`, the kit's one spectral path; only the CQT
 transform itself is computed here.
 
 CQT: 12 bins per octave from E1 (41.2 Hz, the lowest note generated for double bass and tuba) up to the last bin below
-0.46 sr (96 bins to 9.96 kHz at 22,050 Hz), hop as the STFT's. The lowest octave's filters are longer than a
+0.46 sr (96 bins to 9.96 kHz at 22,050 Hz), hop as the STFT's where librosa allows it (a multiple of
+2 ** (octaves - 1), its recursive downsampling; else the nearest such multiple). The lowest octave's filters are longer than a
 0.5 s clip; librosa zero-pads them and warns ("n_fft=... is too large"), a warning silenced here (as for
 any clip shorter than the STFT window).
 
@@ -42,7 +43,6 @@ from a2vlib.data.audio_io import check_waveform
 from a2vlib.features import spectral
 
 REPRESENTATIONS = ("stft", "cqt", "mfcc", "ms", "lms")
-CHEN_SR, CHEN_N_FFT = 44100, 2048
 CQT_FMIN_HZ = 41.2034  # E1
 CQT_BINS_PER_OCTAVE = 12
 AMPLITUDE_FLOOR, POWER_FLOOR = spectral.AMPLITUDE_FLOOR, spectral.POWER_FLOOR  # -100 dB floors (stft/cqt, lms)
@@ -50,14 +50,20 @@ _BATCH = 256  # clips per librosa call: bounds memory (a 513 x 44 complex STFT i
 
 
 def stft_size(sr: int) -> tuple[int, int]:
-    """(n_fft, hop): Chen's 2048 / 512 at 44.1 kHz scaled to ``sr``, rounded to a power of two, hop n_fft/4."""
-    n_fft = 2 ** int(round(math.log2(CHEN_N_FFT * sr / CHEN_SR)))
-    return n_fft, n_fft // 4
+    """(n_fft, hop): Chen's 2048 / 512 at 44.1 kHz scaled to ``sr`` (:func:`a2vlib.features.spectral.chen_stft_size`)."""
+    return spectral.chen_stft_size(sr)
 
 
 def cqt_bins(sr: int) -> int:
     """Bins from E1, 12 per octave, up to the last one below 0.46 sr (room for the top filter's bandwidth)."""
     return int(CQT_BINS_PER_OCTAVE * math.log2(0.46 * sr / CQT_FMIN_HZ)) + 1
+
+
+def cqt_hop(hop: int, sr: int) -> int:
+    """The CQT's hop: ``hop`` when it is a multiple of 2 ** (octaves - 1), as librosa's downsampling needs, else
+    the nearest such multiple."""
+    step = 2 ** (math.ceil(cqt_bins(sr) / CQT_BINS_PER_OCTAVE) - 1)
+    return max(step, int(round(hop / step)) * step)
 
 
 def _stack(waveforms: Sequence[np.ndarray], length: int | None) -> np.ndarray:
@@ -78,7 +84,7 @@ def _one_batch(y: np.ndarray, sr: int, kind: str, n_fft: int, hop: int, n_mels: 
     if kind == "stft":
         return spectral.stft_db(y, n_fft, hop)
     if kind == "cqt":
-        mag = np.abs(librosa.cqt(y, sr=sr, hop_length=hop, fmin=CQT_FMIN_HZ, n_bins=cqt_bins(sr),
+        mag = np.abs(librosa.cqt(y, sr=sr, hop_length=cqt_hop(hop, sr), fmin=CQT_FMIN_HZ, n_bins=cqt_bins(sr),
                                  bins_per_octave=CQT_BINS_PER_OCTAVE))
         return spectral.amplitude_db(mag)
     ms = spectral.mel_power(y, sr, n_fft, hop, n_mels)
@@ -95,8 +101,7 @@ def represent(waveforms: Sequence[np.ndarray], sr: int, kind: str, *, frames: in
               n_mfcc: int = 40) -> np.ndarray:
     """Clips -> float32 (N, F, T) in representation ``kind`` (see the module docstring for the settings).
 
-    ``n_fft`` / ``hop_length`` default to :func:`stft_size`; for ``cqt`` the hop must be a multiple of
-    2 ** (octaves - 1) (librosa's recursive downsampling).
+    ``n_fft`` / ``hop_length`` default to :func:`stft_size`; for ``cqt`` the hop is :func:`cqt_hop` of it.
     """
     if kind not in REPRESENTATIONS:
         raise ParamsError(f"representation {kind!r}: unknown; use one of {', '.join(REPRESENTATIONS)}")

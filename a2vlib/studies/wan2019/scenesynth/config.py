@@ -33,7 +33,7 @@ GENERATOR_VERSION = 1  # bump when the pictures or sounds change, so old folders
 
 @dataclass(frozen=True)
 class SceneSynthConfig:
-    """What to generate. Counts are pairs per split; see :mod:`a2vlib.data.scenesynth` for the loudness
+    """What to generate. Counts are pairs per split; see :mod:`a2vlib.studies.wan2019.scenesynth` for the loudness
     rules."""
 
     seed: int = 0

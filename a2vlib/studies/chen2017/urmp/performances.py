@@ -2,12 +2,12 @@
 chunks with a sliding window, each paired with a picture of the player at the chunk's first frame.
 
 Sound: each performance is a phrase of notes played with one General MIDI soundfont program
-(:mod:`a2vlib.data.instruments` picks the font and the playable keys): notes of varied length that move mostly by
+(:mod:`a2vlib.studies.chen2017.urmp.instruments` picks the font and the playable keys): notes of varied length that move mostly by
 small steps inside the instrument's range, a dynamic arc (crescendo or diminuendo, with accents), and legato or
 detached articulation that changes every few notes. The whole performance is scaled to one random level, so
 dynamics stay inside it. Chunks are cut as Sub-URMP's were: a ``chunk_seconds`` window every ``stride_seconds``.
 
-Picture (:mod:`a2vlib.data.musicians`): one player per performance (a :class:`~a2vlib.data.musicians.Look`), whose
+Picture (:mod:`a2vlib.studies.chen2017.urmp.musicians`): one player per performance (a :class:`~a2vlib.studies.chen2017.urmp.musicians.Look`), whose
 pose follows the performance: the fingering hand sits where the note sounding at the chunk's first frame is
 fingered (``hand`` = its place in the instrument's range), and the bow (strings) or the arm (winds) moves with the
 time inside the note, changing direction at every note. So sound and pose are tied by the note, as in a video.
@@ -24,9 +24,9 @@ import numpy as np
 
 from a2vlib.core.checks import is_int, is_number, require
 from a2vlib.core.errors import DataError
-from a2vlib.data import musicians
-from a2vlib.data.instrument_pairs import InstrumentPairs
-from a2vlib.data.instruments import INSTRUMENTS, PEAK_LIMIT, PITCH_RANGES, RMS_DBFS, pick_program, resolve_soundfont
+from a2vlib.studies.chen2017.urmp import musicians
+from a2vlib.studies.chen2017.urmp.pairs import InstrumentPairs
+from a2vlib.studies.chen2017.urmp.instruments import INSTRUMENTS, PEAK_LIMIT, PITCH_RANGES, RMS_DBFS, pick_program, resolve_soundfont
 from a2vlib.data.soundfont import render_notes
 
 TAIL_S = 0.4  # rendered after the last note so that its release is not cut
@@ -118,7 +118,7 @@ def pose_at(notes: list[tuple[float, int, int, float]], t: float, instrument: st
 
 
 def generate(config: PerformanceConfig = PerformanceConfig()) -> InstrumentPairs:
-    """Every chunk of every performance, as :class:`~a2vlib.data.instrument_pairs.InstrumentPairs`; a pure function
+    """Every chunk of every performance, as :class:`~a2vlib.studies.chen2017.urmp.pairs.InstrumentPairs`; a pure function
     of ``config`` and the font."""
     font, path = resolve_soundfont(config.soundfont)
     sr, win = config.sample_rate, int(round(config.chunk_seconds * config.sample_rate))

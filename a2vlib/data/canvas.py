@@ -2,7 +2,7 @@
 colour choices and the shared skies and rooms.
 
 Coordinates are fractions of the picture's side (x right, y down). Backgrounds vary only from row to row so that
-:func:`a2vlib.data.scenesynth.magnitude.visual_magnitude` can find the objects without knowing the class.
+:func:`a2vlib.studies.wan2019.scenesynth.magnitude.visual_magnitude` can find the objects without knowing the class.
 """
 from __future__ import annotations
 

@@ -1,13 +1,13 @@
 """The four SceneSynth scenes shot mostly indoors: dog, drum, guitar, piano.
 
-Each builder draws all its random choices first, then returns a :class:`~a2vlib.data.scenesynth.canvas.Scene`
+Each builder draws all its random choices first, then returns a :class:`~a2vlib.data.canvas.Scene`
 whose pure ``draw(canvas, s)`` paints the object at scale ``s`` (the scale is searched to match the loudness).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from a2vlib.data.scenesynth.canvas import (BLACKISH, SKIN, WHITE, Canvas, Scene, background_rows, choose_colour,
+from a2vlib.data.canvas import (BLACKISH, SKIN, WHITE, Canvas, Scene, background_rows, choose_colour,
                                            jitter, pick_colour, place, room_background, shaded, sky_colours)
 
 

@@ -1,6 +1,6 @@
 """A rendered stand-in for Liu et al.'s V2RA data: silent video clips and the sound that goes with them, for the
 paper's seven categories (fireworks and dogs from VEGAS; cloth, wood, gravel, plastic hits from Greatest Hits; birds).
-The frames are drawn by :mod:`a2vlib.data.impact_scenes`. What stands for what:
+The frames are drawn by :mod:`a2vlib.studies.liu_v2ra.clips.scenes`. What stands for what:
 
 - Events: 1-4 per clip (impacts, barks, bangs; 1-3 chirp phrases for birds) at random onsets, at least ``GAP``
   apart, none in the first 0.2 s (every clip opens with background only). ``Clip.events`` holds the true onsets in
@@ -35,7 +35,7 @@ from scipy import signal
 
 from a2vlib.core.checks import is_int, is_number, require
 from a2vlib.core.errors import DataError, ParamsError
-from a2vlib.data.impact_scenes import draw_frames
+from a2vlib.studies.liu_v2ra.clips.scenes import draw_frames
 
 CATEGORIES = ("wood", "gravel", "cloth", "plastic", "dog", "fireworks", "bird")
 MATERIALS = ("wood", "gravel", "cloth", "plastic")
@@ -381,7 +381,7 @@ def generate(config: ImpactConfig = ImpactConfig()) -> VideoClips:
             clips.append(clip_at(config, category, i))
             split.append("test" if i in test else "train")
             names.append(f"{category}{i:03d}")
-    info = {**asdict(config), "source": "rendered V2RA stand-in (a2vlib.data.impacts)", "sound_delay_s": 0.0,
+    info = {**asdict(config), "source": "rendered V2RA stand-in (a2vlib.studies.liu_v2ra.clips.impacts)", "sound_delay_s": 0.0,
             "strengths": [c.strengths for c in clips]}
     return VideoClips(np.stack([c.frames for c in clips]), np.stack([c.audio for c in clips]),
                       np.stack([c.clean_audio for c in clips]), [c.events for c in clips],

@@ -9,7 +9,7 @@ import pandas as pd
 
 from a2vlib import registry
 from a2vlib.data import digits
-from a2vlib.data import scenesynth as scenes
+from a2vlib.studies.wan2019 import scenesynth as scenes
 from a2vlib.core.errors import ParamsError
 from a2vlib.core.cache import cache_folder
 from a2vlib.core.paths import resolve_path

@@ -1,10 +1,10 @@
-"""The figure and the 13 instruments drawn by :mod:`a2vlib.data.musicians`.
+"""The figure and the 13 instruments drawn by :mod:`a2vlib.studies.chen2017.urmp.musicians`.
 
 Everything is drawn in the figure's own coordinates: origin at the middle of the body, y down, 1 unit = the
 picture's side at ``Look.scale == 1``. The view is a mirrored front view, so the player's left hand (the one
 that fingers strings, horn and tuba) is on the picture's left, and the right hand (bow, lower wind hand) on the
 right. Each instrument's ``Spec.path`` gives where the fingering hand is at ``Pose.hand`` 0 and 1 (stroke 0);
-:func:`a2vlib.data.musicians.hand_position` measures along that same line.
+:func:`a2vlib.studies.chen2017.urmp.musicians.hand_position` measures along that same line.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from a2vlib.data.scenesynth.canvas import Frame, shaded
+from a2vlib.data.canvas import Frame, shaded
 
 Pt = tuple[float, float]
 

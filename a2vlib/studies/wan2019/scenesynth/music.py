@@ -1,7 +1,7 @@
 """The three musical SceneSynth classes (drum, guitar, piano), rendered from the General MIDI soundfont TimGM6mb
 that ships inside the ``pretty_midi`` wheel (:mod:`a2vlib.data.soundfont`).
 
-Recipes have the signature ``recipe(rng, sr, n) -> float32 (n,)`` (see :mod:`a2vlib.data.scenesynth.sounds`).
+Recipes have the signature ``recipe(rng, sr, n) -> float32 (n,)`` (see :mod:`a2vlib.studies.wan2019.scenesynth.sounds`).
 """
 from __future__ import annotations
 

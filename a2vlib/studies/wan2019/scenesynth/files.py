@@ -13,9 +13,9 @@ from a2vlib.core.jsonfile import read_json_object
 from a2vlib.core.errors import DataError
 from a2vlib.data.audio_io import read_audio, write_audio
 from a2vlib.data.image_io import read_image, write_image
-from a2vlib.data.scenesynth.config import (CLASSES, DISCREPANCIES, GENERATOR_VERSION, MANIFEST_COLUMNS, OTHER, SPLITS,
+from a2vlib.studies.wan2019.scenesynth.config import (CLASSES, DISCREPANCIES, GENERATOR_VERSION, MANIFEST_COLUMNS, OTHER, SPLITS,
                                            SceneSynthConfig)
-from a2vlib.data.scenesynth.pairing import iter_pairs
+from a2vlib.studies.wan2019.scenesynth.pairing import iter_pairs
 
 
 def _config_record(config: SceneSynthConfig) -> dict:
@@ -69,7 +69,7 @@ def load_manifest(root: str | Path) -> pd.DataFrame:
     root = Path(root)
     path = root / "manifest.csv"
     if not path.is_file():
-        raise DataError(f"{path}: manifest not found; write the dataset first (a2vlib.data.scenesynth.write_dataset)")
+        raise DataError(f"{path}: manifest not found; write the dataset first (a2vlib.studies.wan2019.scenesynth.write_dataset)")
     try:
         df = pd.read_csv(path, dtype={"pair_id": str, "split": str, "image_path": str, "audio_path": str})
     except (OSError, ValueError, pd.errors.ParserError) as exc:

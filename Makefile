@@ -44,7 +44,7 @@ test: setup
 	  --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
 
 unit: setup
-	TQDM_DISABLE=1 $(PY) -m pytest -p no:cacheprovider tests -m "not notebooks"
+	TQDM_DISABLE=1 $(PY) -m pytest -p no:cacheprovider tests -m "not notebooks and not slow"
 
 reports: setup
 	@if [ "$(PROFILE)" = real ]; then $(VENV)/bin/a2v fsdd; fi

@@ -43,7 +43,7 @@ def build(config):
 
 def run_trainer(config, data, epochs: int) -> float:
     generator, discriminator = build(config)
-    trainer = GANTrainer(generator, discriminator, device="cpu", **config.trainer_kwargs())
+    trainer = GANTrainer(generator, discriminator, config.training(), device="cpu")
     start = time.perf_counter()
     trainer.fit(data, epochs)
     return time.perf_counter() - start

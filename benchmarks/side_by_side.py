@@ -41,13 +41,11 @@ def build(name: str):
         m = V2RAConfig(segment=16000, model_size=8, batch_size=8, epochs=1)
         gen, disc = build_v2ra(m)
         data = (torch.rand(64, 1, 16000, generator=g) * 2 - 1, torch.rand(64, 1, 16000, generator=g))
-        options = {"loss": m.loss, "z_dim": None, "d_steps": m.d_steps, "g_steps": 1, "lr_g": m.lr, "lr_d": m.lr,
-                   "batch_size": m.batch_size, "l1_weight": m.l1_weight, "adv_weight": m.adv_weight}
-        return gen, disc, data, options
+        return gen, disc, data, m.training(len(data[0]))
     gen, disc = build_s2i(config, cond_dim, classes)
     labels = torch.randint(0, classes, (n,), generator=g)
     data = (torch.rand(n, 3, 32, 32, generator=g) * 2 - 1, torch.randn(n, cond_dim, generator=g), labels)
-    return gen, disc, data, config.trainer_kwargs()
+    return gen, disc, data, config.training()
 
 
 def worker(name: str, threads: int, seconds: float) -> dict:
@@ -57,7 +55,7 @@ def worker(name: str, threads: int, seconds: float) -> dict:
 
     set_threads(threads)
     gen, disc, data, options = build(name)
-    trainer = GANTrainer(gen, disc, device="cpu", **options)
+    trainer = GANTrainer(gen, disc, options, device="cpu")
     n_batches = len(data[0]) // options["batch_size"]
     start = time.perf_counter()
     trainer.fit(data, 1)  # warm-up, and the time of one epoch

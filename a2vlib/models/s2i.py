@@ -17,8 +17,7 @@ from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import spectral_norm as torch_spectral_norm
 
 from a2vlib.core.errors import A2VError, ParamsError
-from a2vlib.training.losses import LOSSES
-from a2vlib.training.trainer import SAMPLINGS
+from a2vlib.training.config import TrainingConfig
 
 CONDITIONINGS = ("projection", "concat", "none")
 SN_VARIANTS = ("power-iteration", "frozen-u")
@@ -205,12 +204,8 @@ class S2IConfig:
     public_code: bool = False
 
     def __post_init__(self) -> None:
-        if self.loss not in LOSSES:
-            raise ParamsError(f"S2IConfig.loss: unknown loss {self.loss!r}; known: {', '.join(LOSSES)}")
         if self.conditioning not in CONDITIONINGS:
             raise ParamsError(f"S2IConfig.conditioning: {self.conditioning!r} is not one of {', '.join(CONDITIONINGS)}")
-        if self.sampling not in SAMPLINGS:
-            raise ParamsError(f"S2IConfig.sampling: {self.sampling!r} is not one of {', '.join(SAMPLINGS)}")
         if self.sn_variant not in SN_VARIANTS:
             raise ParamsError(f"S2IConfig.sn_variant: {self.sn_variant!r} is not one of {', '.join(SN_VARIANTS)}")
         _levels(self.image_size)
@@ -218,6 +213,7 @@ class S2IConfig:
             if getattr(self, name) < (0 if name == "z_dim" else 1):
                 raise ParamsError(f"S2IConfig.{name}: {getattr(self, name)} is out of range")
         object.__setattr__(self, "betas", tuple(self.betas))  # YAML gives lists; keep the config hashable
+        self.training()  # an unknown loss or sampling fails here, when the configuration is made
 
     def replace(self, **changes: Any) -> S2IConfig:
         """A copy with ``changes``; an unknown field is a :class:`ParamsError` naming the known ones."""
@@ -230,12 +226,12 @@ class S2IConfig:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
-    def trainer_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for :class:`a2vlib.training.trainer.GANTrainer` (everything but the models and the data)."""
-        return {"loss": self.loss, "z_dim": self.z_dim, "d_steps": self.d_steps, "g_steps": self.g_steps,
-                "lr_g": self.lr_g, "lr_d": self.lr_d, "betas": self.betas, "batch_size": self.batch_size,
-                "mismatched_term": self.mismatched_term, "aux_weight": self.aux_weight,
-                "gp_weight": self.gp_weight, "sampling": self.sampling}
+    def training(self) -> TrainingConfig:
+        """The training part of this configuration, as the trainer takes it."""
+        return TrainingConfig(loss=self.loss, z_dim=self.z_dim, d_steps=self.d_steps, g_steps=self.g_steps,
+                              lr_g=self.lr_g, lr_d=self.lr_d, betas=self.betas, batch_size=self.batch_size,
+                              mismatched_term=self.mismatched_term, aux_weight=self.aux_weight,
+                              gp_weight=self.gp_weight, sampling=self.sampling)
 
 
 def build_s2i(config: S2IConfig, cond_dim: int, n_classes: int) -> tuple[S2IGenerator, S2IDiscriminator]:

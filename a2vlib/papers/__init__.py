@@ -1,5 +1,5 @@
 """Figures quoted from the three papers, one module per paper: every number a notebook or a verdict puts beside ours
-comes from here, and ``tests/test_papers.py`` finds each one in the paper's text.
+comes from here, and ``tests/papers/test_papers.py`` finds each one in the paper's text.
 
 A :class:`Quote` holds the value, its spread where the paper gives one, and where it stands (table or section).
 """

@@ -31,16 +31,14 @@ from a2vlib.core.cache import build_lock, cache_folder
 from a2vlib.core.errors import A2VError, DataError
 from a2vlib.training import distributed
 from a2vlib.training.batches import Samples as _Samples, mismatched_indices
-from a2vlib.training.losses import GP_WEIGHT, aux_classifier_loss, get_loss, gradient_penalty, l1_loss
+from a2vlib.training.config import FIELDS, SAMPLINGS, TrainingConfig
+from a2vlib.training.losses import aux_classifier_loss, get_loss, gradient_penalty, l1_loss
 from a2vlib.core.device import pick_device, seed_everything
 from a2vlib.core.progress import progress
 
 CHECKPOINT_NAME = "checkpoint.pt"
-# How each epoch orders the data: a permutation, or draws balanced over classes (the public code of Wan et al.).
-SAMPLINGS = ("shuffle", "class_balanced")
-# Options that must match between a run and the checkpoint it resumes; the rest may change.
-_RESUME_KEYS = ("loss", "z_dim", "d_steps", "g_steps", "lr_g", "lr_d", "betas", "batch_size", "mismatched_term",
-                "aux_weight", "gp_weight", "seed", "drop_last", "sampling", "l1_weight", "adv_weight")
+# What must match between a run and the checkpoint it resumes: the training configuration and the seed.
+_RESUME_KEYS = (*FIELDS, "seed")
 
 Batch = tuple[Tensor, Tensor, "Tensor | None"]
 Callback = Callable[["GANTrainer", int, dict[str, Any]], "dict[str, Any] | None"]
@@ -96,24 +94,17 @@ class GANTrainer:
     ``checkpoint_every`` epochs and after the last one.
     """
 
-    def __init__(self, generator: nn.Module, discriminator: nn.Module, loss: str = "hinge", *,
-                 z_dim: int | None = 100, d_steps: int = 1, g_steps: int = 1, lr_g: float = 2e-4,
-                 lr_d: float = 2e-4, betas: Sequence[float] = (0.5, 0.999), batch_size: int = 32,
-                 mismatched_term: bool = False, aux_weight: float = 1.0, gp_weight: float = GP_WEIGHT,
+    def __init__(self, generator: nn.Module, discriminator: nn.Module, config: TrainingConfig | None = None, *,
                  seed: int = 0, device: str = "auto", checkpoint_dir: str | Path | None = None,
-                 checkpoint_every: int = 1, callbacks: Sequence[Callback] = (), drop_last: bool = True,
-                 deterministic: bool = True, sampling: str = "shuffle", l1_weight: float = 0.0,
-                 adv_weight: float = 1.0):
-        self.loss_spec = get_loss(loss)  # fails early on an unknown kind
-        if sampling not in SAMPLINGS:
-            raise A2VError(f"unknown sampling {sampling!r}; known: {', '.join(SAMPLINGS)}")
-        if d_steps < 1 or g_steps < 1 or batch_size < 1:
-            raise A2VError(f"d_steps, g_steps and batch_size must be >= 1, got {d_steps}, {g_steps}, {batch_size}")
-        self.options: dict[str, Any] = {
-            "loss": loss, "z_dim": z_dim, "d_steps": d_steps, "g_steps": g_steps, "lr_g": lr_g, "lr_d": lr_d,
-            "betas": tuple(betas), "batch_size": batch_size, "mismatched_term": mismatched_term,
-            "aux_weight": aux_weight, "gp_weight": gp_weight, "seed": seed, "drop_last": drop_last,
-            "sampling": sampling, "l1_weight": l1_weight, "adv_weight": adv_weight}
+                 checkpoint_every: int = 1, callbacks: Sequence[Callback] = (), deterministic: bool = True):
+        config = config if config is not None else TrainingConfig()
+        if not isinstance(config, TrainingConfig):
+            raise A2VError(f"GANTrainer takes a TrainingConfig, got {type(config).__name__}")
+        self.config = config
+        self.loss_spec = get_loss(config.loss)
+        # what a checkpoint records and a resumed run must match (_RESUME_KEYS)
+        self.options: dict[str, Any] = {**config.to_dict(), "seed": seed}
+        lr_g, lr_d, betas = config.lr_g, config.lr_d, config.betas
         self.device = pick_device(device)
         self.generator = distributed.sync_batchnorm(generator, self.device).to(self.device)
         self.discriminator = distributed.sync_batchnorm(discriminator, self.device).to(self.device)
@@ -376,15 +367,16 @@ class GANTrainer:
             self.save_checkpoint()
 
 
-def train_gan(generator: nn.Module, discriminator: nn.Module, data: Any, epochs: int, resume: bool = False,
-              **options: Any) -> TrainResult:
-    """Build a :class:`GANTrainer` with ``options`` and fit it: the one-call form."""
-    return GANTrainer(generator, discriminator, **options).fit(data, epochs, resume=resume)
+def train_gan(generator: nn.Module, discriminator: nn.Module, data: Any, epochs: int,
+              config: TrainingConfig | None = None, resume: bool = False, **run: Any) -> TrainResult:
+    """Build a :class:`GANTrainer` (``run``: seed, device, checkpoint_dir, callbacks, ...) and fit it."""
+    return GANTrainer(generator, discriminator, config, **run).fit(data, epochs, resume=resume)
 
 
-def fit_cached(kind: str, key: Any, generator: nn.Module, discriminator: nn.Module, data: Any, epochs: int, *,
-               seed: int = 0, device: str | torch.device = "auto", callbacks: Sequence[Callback] = (),
-               checkpoints: int = 4, resume: bool = True, **options: Any) -> tuple[TrainResult, Path, bool]:
+def fit_cached(kind: str, key: Any, generator: nn.Module, discriminator: nn.Module, data: Any, epochs: int,
+               config: TrainingConfig | None = None, *, seed: int = 0, device: str | torch.device = "auto",
+               callbacks: Sequence[Callback] = (), checkpoints: int = 4, resume: bool = True
+               ) -> tuple[TrainResult, Path, bool]:
     """Train with checkpoints under ``.cache/<kind>/<hash of key>`` (about ``checkpoints`` per run, written
     atomically): a finished run is loaded, not trained again, and an interrupted one resumes where it stopped.
     ``key`` must name everything that defines the run (data, configuration, seed). Returns the result, the folder and
@@ -395,6 +387,6 @@ def fit_cached(kind: str, key: Any, generator: nn.Module, discriminator: nn.Modu
     # one data-parallel run are one run, not rivals
     with build_lock(folder) if distributed.world()[1] == 1 else contextlib.nullcontext():
         found = resume and (folder / CHECKPOINT_NAME).exists()
-        trainer = GANTrainer(generator, discriminator, seed=seed, device=device, checkpoint_dir=folder,
-                             checkpoint_every=max(1, epochs // checkpoints), callbacks=callbacks, **options)
+        trainer = GANTrainer(generator, discriminator, config, seed=seed, device=device, checkpoint_dir=folder,
+                             checkpoint_every=max(1, epochs // checkpoints), callbacks=callbacks)
         return trainer.fit(data, epochs, resume=resume), folder, found

@@ -19,6 +19,7 @@ from a2vlib.studies.chen2017.i2s_networks import FRAMES, I2SDiscriminator, I2SGe
 from a2vlib.models.sound_classifier import lms_settings
 from a2vlib.papers import chen2017
 from a2vlib.studies.chen2017.data import Encoders, InstrumentData, conditions
+from a2vlib.training.config import TrainingConfig
 from a2vlib.training.trainer import fit_cached
 
 GRIFFIN_LIM_ITERATIONS = 48
@@ -31,15 +32,16 @@ def train_i2s(data: InstrumentData, encoders: Encoders, width: int = 32, epochs:
     cond = conditions(encoders, data, "image")
     target = to_unit(resize_frames(data.lms, FRAMES))
     train = data.idx("train")
-    options = {"loss": "bce", "z_dim": z_dim, "d_steps": 1, "g_steps": 1, "lr_g": 2e-4, "lr_d": 2e-4,
-               "betas": (0.5, 0.999), "batch_size": batch_size, "mismatched_term": True}
+    # GAN-CLS (Reed et al.): the BCE loss with the wrong-pair term, Adam 2e-4 and beta1 0.5 (the trainer's defaults)
+    training = TrainingConfig(loss="bce", z_dim=z_dim, batch_size=batch_size, mismatched_term=True)
     seed_everything(seed)
     generator = I2SGenerator(cond.shape[1], z_dim, width, chen2017.COMPRESSED_DIM.value)
     discriminator = I2SDiscriminator(cond.shape[1], width, chen2017.COMPRESSED_DIM.value)
-    key = {"data": data.key, "encoders": encoders.key, "width": width, "epochs": epochs, "seed": seed, **options}
+    key = {"data": data.key, "encoders": encoders.key, "width": width, "epochs": epochs, "seed": seed,
+           "training": training.to_dict()}
     result, _, _ = fit_cached("chen_i2s", key, generator, discriminator,
-                              (target[train], cond[train], data.label_tensor(train)), epochs, seed=seed,
-                              device=device, **options)
+                              (target[train], cond[train], data.label_tensor(train)), epochs, training, seed=seed,
+                              device=device)
     return {"generator": result.generator.eval(), "cond": cond, "z_dim": z_dim, "history": result.history}
 
 

@@ -48,7 +48,7 @@ def train_pose_model(instrument: str, data: InstrumentData, encoders: Encoders, 
            "start": start["key"], "wrong": "another note"}
     notes = None if data.pairs.notes is None else torch.as_tensor(np.asarray(data.pairs.notes)[train])
     result, _, _ = fit_cached("chen_pose", key, generator, discriminator, (data.images[train], cond[train], notes),
-                              config.epochs, seed=seed, device=device, **config.trainer_kwargs())
+                              config.epochs, seed=seed, device=device, config=config.training())
     return {"instrument": instrument, "generator": result.generator.eval(), "config": config, "cond": cond}
 
 

@@ -92,7 +92,7 @@ def train_variant(name: str, data: InstrumentData, encoders: Encoders, sizes: Ma
     key = {"data": data.key, "encoders": encoders.key, "variant": name, "config": config.to_dict(), "seed": seed}
     result, _, _ = fit_cached("chen_s2i", key, generator, discriminator,
                               (data.images[train], cond[train], data.label_tensor(train)), config.epochs,
-                              seed=seed, device=device, callbacks=[callback], **config.trainer_kwargs())
+                              seed=seed, device=device, callbacks=[callback], config=config.training())
     return {"name": name, "seed": seed, "generator": result.generator.eval(), "config": config, "cond": cond,
             "history": result.history, "discriminator": result.discriminator, "key": key}
 

@@ -66,11 +66,9 @@ def train(data: V2RAData, category: str, row: str, sizes: Mapping[str, Any], see
     x, v = data.segments(category, "train", cropped=cfg.random_crop)
     seed_everything(seed)
     g, d = build_v2ra(m)
-    options = {"loss": m.loss, "z_dim": None, "d_steps": m.d_steps, "g_steps": 1, "lr_g": m.lr, "lr_d": m.lr,
-               "batch_size": min(m.batch_size, len(x)), "l1_weight": m.l1_weight, "adv_weight": m.adv_weight}
     key = {"data": data.key, "category": category, "row": row, "config": asdict(m), "crop": cfg.random_crop,
            "seed": seed}
-    result, _, _ = fit_cached("v2ra", key, g, d, (x, v), m.epochs, seed=seed, device=device, **options)
+    result, _, _ = fit_cached("v2ra", key, g, d, (x, v), m.epochs, m.training(len(x)), seed=seed, device=device)
     return {"category": category, "row": row, "generator": result.generator, "config": cfg, "history": result.history}
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from a2vlib.training.config import TrainingConfig
 from a2vlib.core.errors import ParamsError
 from a2vlib.papers import liu_v2ra
 
@@ -83,6 +84,13 @@ class V2RAConfig:
         strides_for(self.segment)  # fails early on a length that cannot be split
         if self.model_size < 1 or self.channels < 1 or self.batch_size < 1 or self.d_steps < 1:
             raise ParamsError("V2RAConfig: model_size, channels, batch_size and d_steps must be >= 1")
+
+    def training(self, n_examples: int) -> TrainingConfig:
+        """The training part, as the trainer takes it: no noise (``use_z`` adds it inside G), the L1 term of eq. 9,
+        one G update per ``d_steps`` D updates; a batch no larger than the ``n_examples`` there are."""
+        return TrainingConfig(loss=self.loss, z_dim=None, d_steps=self.d_steps, g_steps=1, lr_g=self.lr,
+                              lr_d=self.lr, batch_size=min(self.batch_size, n_examples), l1_weight=self.l1_weight,
+                              adv_weight=self.adv_weight)
 
 
 def _act(kind: str) -> nn.Module:

@@ -120,7 +120,7 @@ def train_s2i(data: SceneData, config: S2IConfig, seed: int = 0, device: str | t
     generator, discriminator = build_s2i(config, data.cond_dim, len(data.classes))
     result, folder, found = fit_cached("s2i", key, generator, discriminator, data.training_tensors(), config.epochs,
                                        seed=seed, device=device, callbacks=callbacks, resume=resume,
-                                       **config.trainer_kwargs())
+                                       config=config.training())
     return TrainedS2I(config, seed, result.generator.eval(), result.history, folder, found)
 
 

@@ -1,4 +1,4 @@
-"""The S2I networks of Wan et al. and their one configuration (the ladder lives in tests/test_rungs.py)."""
+"""The S2I networks of Wan et al. and their one configuration (the ladder lives in tests/studies/wan2019/test_rungs.py)."""
 import pytest
 import torch
 
@@ -89,8 +89,8 @@ def test_config_default_is_the_full_model_g():
     assert (config.mismatched_term, config.aux_weight, config.use_noise, config.sampling) == (
         False, 1.0, True, "shuffle")
     assert (config.d_steps, config.g_steps, config.z_dim, config.image_size, config.epochs) == (1, 5, 10, 64, 300)
-    kwargs = config.trainer_kwargs()
-    assert kwargs["sampling"] == "shuffle" and kwargs["mismatched_term"] is False and kwargs["g_steps"] == 5
+    training = config.training()
+    assert training.sampling == "shuffle" and training.mismatched_term is False and training.g_steps == 5
 
 
 @pytest.mark.parametrize("field,value", [("loss", "vanilla"), ("conditioning", "film"), ("sampling", "stratified"),
@@ -107,7 +107,7 @@ def test_config_replace_and_build():
         S2IConfig(image_size=48)
     config = S2IConfig().replace(image_size=32, width=8, betas=[0.0, 0.9], sampling="class_balanced")
     assert config.betas == (0.0, 0.9) and hash(config)  # YAML lists become tuples: still hashable
-    assert config.trainer_kwargs()["sampling"] == "class_balanced"
+    assert config.training().sampling == "class_balanced" and config.training().betas == (0.0, 0.9)
     gen, disc = build_s2i(config.replace(use_noise=False, batchnorm_in_d=True, sn_variant="frozen-u"), COND, CLASSES)
     assert not gen.use_noise and any(isinstance(m, torch.nn.BatchNorm2d) for m in disc.modules())
     gen, disc = build_s2i(config, COND, CLASSES)

@@ -9,6 +9,9 @@ from a2vlib.core.errors import A2VError, DataError
 from a2vlib.models.s2i import build_s2i
 from a2vlib.studies.wan2019.rungs import rung_config
 from a2vlib.training.trainer import CHECKPOINT_NAME, GANTrainer, mismatched_indices, train_gan
+from a2vlib.training.config import TrainingConfig
+
+pytestmark = pytest.mark.slow  # GAN trainings
 
 COND, CLASSES, N = 10, 3, 48
 
@@ -25,8 +28,8 @@ def make_trainer(rung: str = "g", public_code: bool = False, model_seed: int = 0
     config = rung_config(rung, public_code=public_code, image_size=32, width=8, batch_size=8, g_steps=2)
     torch.manual_seed(model_seed)
     generator, discriminator = build_s2i(config, COND, CLASSES)
-    kwargs = {**config.trainer_kwargs(), "device": "cpu", **options}
-    return GANTrainer(generator, discriminator, **kwargs)
+    run_args = {k: options.pop(k) for k in ("seed", "checkpoint_dir", "callbacks") if k in options}
+    return GANTrainer(generator, discriminator, config.training().replace(**options), device="cpu", **run_args)
 
 
 def states_equal(a: nn.Module, b: nn.Module) -> bool:
@@ -153,7 +156,7 @@ def test_resume_with_class_balanced_sampling(tmp_path):
 
 
 def test_unknown_sampling_is_an_error():
-    with pytest.raises(A2VError, match="unknown sampling 'stratified'.*shuffle, class_balanced"):
+    with pytest.raises(A2VError, match="sampling 'stratified': not one of shuffle, class_balanced"):
         make_trainer(sampling="stratified")
 
 
@@ -224,8 +227,9 @@ def test_generic_shapes_no_noise_no_labels_patch_scores():
     torch.manual_seed(0)
     waves, frames = torch.randn(24, 1, 64).tanh(), torch.randn(24, 2, 3)
     for loss in ("lsgan", "wgan-gp"):
-        result = train_gan(WaveG(), PatchD(), (waves, frames), epochs=1, loss=loss, z_dim=None, batch_size=8,
-                           mismatched_term=True, device="cpu")
+        result = train_gan(WaveG(), PatchD(), (waves, frames), epochs=1,
+                           config=TrainingConfig(loss=loss, z_dim=None, batch_size=8, mismatched_term=True),
+                           device="cpu")
         assert len(result.history) == 1 and "d_aux" not in result.history[0]
 
 

@@ -13,6 +13,9 @@ from a2vlib.params import load_params
 from a2vlib.studies.wan2019.rungs import rung_config
 from a2vlib.training import distributed
 from a2vlib.training.trainer import CHECKPOINT_NAME, GANTrainer
+from a2vlib.training.config import TrainingConfig
+
+pytestmark = pytest.mark.slow  # several processes (torch.distributed)
 
 N, COND, CLASSES = 64, 12, 9
 
@@ -32,8 +35,7 @@ def _train(folder, epochs, resume=False):
     config = _config()
     torch.manual_seed(0)
     generator, discriminator = build_s2i(config, COND, CLASSES)
-    trainer = GANTrainer(generator, discriminator, seed=0, device="cpu", checkpoint_dir=folder,
-                         **config.trainer_kwargs())
+    trainer = GANTrainer(generator, discriminator, config.training(), seed=0, device="cpu", checkpoint_dir=folder)
     result = trainer.fit(_data(), epochs, resume=resume)
     return result.generator.state_dict(), result.history
 
@@ -133,8 +135,8 @@ def _plain_train():
     data = (torch.randn(N, 6, generator=g), torch.randn(N, COND, generator=g),
             torch.randint(0, CLASSES, (N,), generator=g))
     torch.manual_seed(0)
-    trainer = GANTrainer(PlainG(), PlainD(), "wgan-gp", z_dim=4, seed=0, device="cpu", batch_size=16,
-                         mismatched_term=True, d_steps=2)
+    trainer = GANTrainer(PlainG(), PlainD(), TrainingConfig(loss="wgan-gp", z_dim=4, batch_size=16,
+                                                            mismatched_term=True, d_steps=2), seed=0, device="cpu")
     return trainer.fit(data, 2).generator.state_dict()
 
 

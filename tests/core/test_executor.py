@@ -15,6 +15,9 @@ from a2vlib.core.executor import (ClusterError, ProcessPool, Sequential, UnitErr
                                   open_executor, parse_spec, unit_name)
 from a2vlib.sweep import read_grid, run_sweep, set_name
 from a2vlib.training.trainer import fit_cached
+from a2vlib.training.config import TrainingConfig
+
+pytestmark = pytest.mark.slow  # process pools and Dask clusters
 
 distributed = pytest.importorskip("distributed")
 
@@ -108,8 +111,9 @@ def train_unit(unit):
         return None
 
     torch.manual_seed(seed)
-    result, folder, _ = fit_cached("tiny", {"seed": seed}, TinyG(), TinyD(), data, 4, seed=seed, device="cpu",
-                                   callbacks=[record], checkpoints=4, z_dim=3, batch_size=16)
+    result, folder, _ = fit_cached("tiny", {"seed": seed}, TinyG(), TinyD(), data, 4,
+                                   TrainingConfig(z_dim=3, batch_size=16), seed=seed, device="cpu",
+                                   callbacks=[record], checkpoints=4)
     return {k: v.tolist() for k, v in result.generator.state_dict().items()}
 
 

@@ -16,7 +16,7 @@ from a2vlib.golden import compare, golden_path, numerics_note
 from a2vlib.params import list_notebooks
 from a2vlib.report import run_notebook
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 
 # The figures each notebook must record (issue-named keys).
 REQUIRED_METRICS = {
@@ -93,7 +93,7 @@ DIGEST_FILE = GOLDEN / "scenesynth_digest.json"
 DIGEST_CONFIG = dict(n_reference=18, n_train=18, n_test=9)  # ~1.5 s to generate
 UPDATE_HINT = ("If SceneSynth changed on purpose: bump GENERATOR_VERSION in a2vlib/studies/wan2019/scenesynth/config.py and "
                "DATA_VERSION in a2vlib/core/cache.py (so no cache serves the old data), then rewrite the digest with "
-               "`A2V_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_notebooks.py -k scenesynth_digest` and "
+               "`A2V_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/notebooks/test_notebooks.py -k scenesynth_digest` and "
                "commit it with the change. If not, the generator changed by accident: find what.")
 
 
@@ -142,7 +142,7 @@ def test_scenesynth_digest_is_pinned(tmp_path):
         from a2vlib.core.atomic import write_text
 
         write_text(DIGEST_FILE, json.dumps({
-            "about": "sha256 of a tiny SceneSynth (tests/test_notebooks.py::test_scenesynth_digest_is_pinned); "
+            "about": "sha256 of a tiny SceneSynth (tests/notebooks/test_notebooks.py::test_scenesynth_digest_is_pinned); "
                      "media files by content (pixels, 16-bit samples)",
             "config": DIGEST_CONFIG, "generator_version": GENERATOR_VERSION, "sha256": got}, indent=2) + "\n")
         pytest.skip(f"rewrote {DIGEST_FILE}; review and commit it")

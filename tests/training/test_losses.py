@@ -88,6 +88,7 @@ import torch.nn.functional as F  # noqa: E402
 
 from a2vlib.models.s2i import S2IConfig, build_s2i  # noqa: E402
 from a2vlib.training.trainer import GANTrainer, mismatched_indices  # noqa: E402
+from a2vlib.training.config import TrainingConfig
 
 COND, CLASSES, BATCH = 6, 3, 8
 
@@ -98,7 +99,7 @@ def _setup(**changes):
     config = S2IConfig(image_size=8, width=4, z_dim=3, batch_size=BATCH).replace(**changes)
     torch.manual_seed(0)
     generator, discriminator = build_s2i(config, COND, CLASSES)
-    trainer = GANTrainer(generator, discriminator, device="cpu", **config.trainer_kwargs())
+    trainer = GANTrainer(generator, discriminator, config.training(), device="cpu")
     gen = torch.Generator().manual_seed(1)
     x = torch.rand(BATCH, 3, 8, 8, generator=gen) * 2 - 1
     s = 20 * torch.randn(BATCH, COND, generator=gen)
@@ -231,7 +232,8 @@ def test_trainer_g_step_with_l1_is_liu_eq_9():
         def forward(self, x, v):
             return self.d(torch.cat([x, v], 1))
 
-    trainer = GANTrainer(Gen(), Disc(), "lsgan", z_dim=None, l1_weight=100.0, device="cpu", batch_size=4)
+    trainer = GANTrainer(Gen(), Disc(), TrainingConfig(loss="lsgan", z_dim=None, l1_weight=100.0, batch_size=4),
+                         device="cpu")
     x, v = torch.rand(4, 1, 32) * 2 - 1, torch.rand(4, 1, 32)
     g1, d1 = copy.deepcopy(trainer.generator), copy.deepcopy(trainer.discriminator)
     stats = trainer._g_step(x, v, None, "test")

@@ -107,6 +107,38 @@ def difference(claim: str, a: Sequence[float], b: Sequence[float], fmt: str = "{
                                          f"n = {na}, {nb})")
 
 
+def difference_not_gamed(claim: str, a: Mapping[str, Sequence[float]], b: Mapping[str, Sequence[float]],
+                          measure: str, guards: Mapping[str, bool], fmt: str = "{:.3f}",
+                          level: float = LEVEL) -> Finding:
+    """``claim`` says arm ``a`` beats arm ``b`` in ``measure`` (higher better), where ``a`` was trained to please
+    that measure's classifier (an auxiliary classifier with the judge's labels) and could win by gaming it. Each arm
+    maps measure names to values per seed. The claim holds only when ``measure``'s Welch test holds *and* none of
+    ``guards`` (name -> whether higher is better: FID lower, diversity higher) is worse for ``a`` beyond its own
+    interval; a guard that got worse makes the finding inconclusive. The evidence says how every measure moved."""
+    main = difference(claim, a[measure], b[measure], fmt, level)
+    moved, worse = [], []
+    for name, higher_better in guards.items():
+        ga, gb = _clean(a.get(name, [])), _clean(b.get(name, []))
+        if len(ga) < 2 or len(gb) < 2:
+            moved.append(f"{name}: not measured over seeds")
+            continue
+        if ga.std() == 0 and gb.std() == 0:  # no spread on either side: only an exact tie is "no change"
+            lo = hi = float(ga.mean() - gb.mean())
+        else:
+            _, lo, hi, _ = welch_interval(ga, gb, level)
+        side = _side(lo, hi) if higher_better else _side(-hi, -lo)
+        word = {HOLDS: "better", FAILS: "worse", INCONCLUSIVE: "no change beyond its spread"}[side]
+        moved.append(f"{name} {gb.mean():.3g} -> {ga.mean():.3g} ({word})")
+        if side == FAILS:
+            worse.append(name)
+    status = main.status
+    if status == HOLDS and worse:
+        status = INCONCLUSIVE
+    note = (f"; but {', '.join(worse)} got worse, so the gain may be the classifier being pleased, not better "
+            "pictures" if worse and main.status == HOLDS else "")
+    return Finding(claim, status, f"{main.evidence}; beside it: {'; '.join(moved)}{note}", main.basis)
+
+
 def paired_difference(claim: str, a: Sequence[float], b: Sequence[float], fmt: str = "{:.3f}",
                       level: float = LEVEL) -> Finding:
     """``claim`` says a > b where ``a[i]`` and ``b[i]`` share seed and data (a paired design): the one-sample t

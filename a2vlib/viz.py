@@ -158,6 +158,14 @@ def findings(items: Sequence[Any]):
                 f"<p style='font-size:smaller'>{html.escape(HOW_JUDGED)}</p>")
 
 
+def spread_table(table: pd.DataFrame, spreads: Mapping[str, str], digits: int = 3) -> Any:
+    """``table`` rounded, with a caption that says what each spread column is (SD over training seeds, SD over the
+    score's splits, the paper's own ±), so that two kinds of ± never share one name."""
+    notes = "; ".join(f"<b>{name}</b>: {what}" for name, what in spreads.items())
+    return table.round(digits).style.format(precision=digits).set_caption(
+        f"<span style='font-weight:normal'>{notes}</span>")
+
+
 def beside_paper(ours: Mapping[str, Any], paper: Mapping[str, Any], ours_name: str = "ours",
                  paper_name: str = "paper") -> pd.DataFrame:
     """A table with our figure and the paper's for each key (missing ones left blank)."""

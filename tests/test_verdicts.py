@@ -588,3 +588,35 @@ def test_volume_findings():
     found = volume.findings(noise, rho_truth=NAN)
     assert statuses(found) == [INCONCLUSIVE, INCONCLUSIVE, INCONCLUSIVE] and bases(found) == ["paper", "kit", "kit"]
     assert "no usable spread" in found[0].evidence and found[2].evidence == "no measurement"
+
+
+def test_a_gain_the_auxiliary_classifier_may_have_gamed_needs_fid_and_diversity_not_worse():
+    """(g) pleases a classifier with the judges' labels: its classifier-score gain over (c) counts only where FID and
+    z-diversity did not get worse beyond their spread, and the evidence says how each moved."""
+    from a2vlib.verdicts import difference_not_gamed
+
+    guards = {"fid": False, "z_diversity": True}
+    g = {"score": [5.0, 5.1, 4.9], "fid": [30.0, 31.0, 29.0], "z_diversity": [0.20, 0.21, 0.19]}
+    c = {"score": [3.0, 3.1, 2.9], "fid": [30.5, 29.5, 30.0], "z_diversity": [0.20, 0.19, 0.21]}
+    fair = difference_not_gamed("(g) above (c)", g, c, "score", guards)
+    assert fair.status == HOLDS and "fid 30 -> 30 (no change beyond its spread)" in fair.evidence
+    gamed = difference_not_gamed("(g) above (c)", g, {**c, "fid": [20.0, 20.5, 19.5]}, "score", guards)
+    assert gamed.status == INCONCLUSIVE and "fid got worse" in gamed.evidence and "(worse)" in gamed.evidence
+    collapsed = difference_not_gamed("(g) above (c)", {**g, "z_diversity": [0.05, 0.06, 0.04]}, c, "score", guards)
+    assert collapsed.status == INCONCLUSIVE and "z_diversity got worse" in collapsed.evidence
+    better = difference_not_gamed("(g) above (c)", {**g, "fid": [10.0, 11.0, 9.0]}, c, "score", guards)
+    assert better.status == HOLDS and "(better)" in better.evidence
+    lost = difference_not_gamed("(g) above (c)", c, g, "score", guards)  # the main measure decides a loss alone
+    assert lost.status == FAILS
+
+
+def test_the_ladder_table_names_its_two_spreads_and_keeps_row_a_split_spread():
+    from a2vlib import viz
+
+    runs = _ladder_runs(PAPER_ORDER).assign(score_std=0.25)
+    table = ladder.summarise(runs, {**_upper(0.9), "score_std": 0.4})
+    assert table.loc["a", "score_split_sd"] == 0.4 and table.loc["g", "score_split_sd"] == 0.25
+    assert math.isnan(table.loc["a", "score_std"])  # real pictures: no training seeds, no spread over seeds
+    assert "score_split_sd" not in str(ladder.ladder_metrics(table))  # the recorded figures stay as they were
+    caption = viz.spread_table(table, ladder.SPREADS).caption
+    assert "over training seeds" in caption and "10 splits of its one model" in caption

@@ -53,6 +53,11 @@ def feature_summary(runs: pd.DataFrame) -> pd.DataFrame:
     return stats
 
 
+# What each spread of :func:`feature_summary`'s table is (its caption)
+SPREADS = {"*_std": "standard deviation over training seeds (n_seeds runs)",
+           "paper_IS_std": "the paper's ±: the Inception Score's standard deviation over 10 splits of its one model"}
+
+
 def findings(runs: pd.DataFrame) -> list[verdicts.Finding]:
     """The paper's claims about Table 2, judged on our classifier scores and their spread over seeds: SoundNet
     conditions best, MFCC worst."""

@@ -48,9 +48,19 @@ def summarise(runs: pd.DataFrame, upper: Mapping[str, Any] | None = None) -> pd.
     order = ["a", *LADDER]
     stats = stats.loc[sorted(stats.index, key=lambda r: order.index(r) if r in order else len(order))]
     stats.insert(0, "model", [rung_label(r) for r in stats.index])
+    splits = runs.groupby("rung", sort=False).score_std.mean() if "score_std" in runs else pd.Series(dtype=float)
+    stats["score_split_sd"] = [float(upper["score_std"]) if r == "a" and upper is not None and "score_std" in upper
+                               else splits.get(r, np.nan) for r in stats.index]
     stats["paper_IS"] = [wan2019.TABLE4[r].value if r in wan2019.TABLE4 else np.nan for r in stats.index]
     stats["paper_IS_std"] = [wan2019.TABLE4[r].spread if r in wan2019.TABLE4 else np.nan for r in stats.index]
     return stats
+
+
+# What each spread of :func:`summarise`'s table is (shown as the table's caption: two kinds of ± never share a name)
+SPREADS = {"*_std": "standard deviation over training seeds (n_seeds runs; row (a), real pictures, has none)",
+           "score_split_sd": "standard deviation of the classifier score over its splits of one run (row (a): the "
+                             "real pictures'; a rung: the mean over its seeds)",
+           "paper_IS_std": "the paper's ±: the Inception Score's standard deviation over 10 splits of its one model"}
 
 
 def ladder_metrics(summary: pd.DataFrame) -> dict[str, dict[str, float]]:
@@ -72,16 +82,24 @@ def findings(runs: pd.DataFrame, upper: Mapping[str, Any] | None = None, object_
     paper = {r: wan2019.TABLE4[r].value for r in by if r in wan2019.TABLE4 and r != "a"}
     out = [verdicts.ordering("our classifier scores order the rungs (b)-(g) as the paper's Inception Scores do",
                              {r: by[r].score for r in paper}, paper)]
+    # (g) is trained to please a classifier with the judges' labels (its auxiliary classifier): a gain in the
+    # classifier measures counts only where FID and z-diversity did not get worse beyond their spread
+    guards = {"fid": False, "z_diversity": True}
+
+    def arm(rung: str) -> dict[str, Any]:
+        return {c: by[rung][c] for c in by[rung].columns}
+
     if "g" in by and "c" in by:
         for col, what in (("score", "classifier score"), ("accuracy", f"{scene_judge} accuracy"),
                           ("object_accuracy", "object-judge accuracy")):
             if col != "object_accuracy" or has_object:
-                out.append(verdicts.difference(f"the full model (g) is above the cGAN (c) in {what}",
-                                               by["g"][col], by["c"][col]))
+                out.append(verdicts.difference_not_gamed(f"the full model (g) is above the cGAN (c) in {what}",
+                                                         arm("g"), arm("c"), col, guards))
     for lower, higher in (("c", "d"), ("d+", "e"), ("e", "f"), ("f", "g")):
         if lower in by and higher in by:
-            out.append(verdicts.difference(f"{rung_label(higher)} raises the classifier score over ({lower})",
-                                           by[higher].score, by[lower].score))
+            claim = f"{rung_label(higher)} raises the classifier score over ({lower})"
+            out.append(verdicts.difference_not_gamed(claim, arm(higher), arm(lower), "score", guards)
+                       if higher == "g" else verdicts.difference(claim, by[higher].score, by[lower].score))
     col, shows, judge = (("object_accuracy", "show their object", "object-judge") if has_object else
                          ("accuracy", "are read as their class", scene_judge))
     if "g" in by:

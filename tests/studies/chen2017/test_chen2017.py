@@ -47,12 +47,15 @@ def test_table5_and_findings_over_seeds():
     assert metrics["s2i_accuracy.C.test"] == pytest.approx(0.6) and metrics["s2i_accuracy.N.train"] == pytest.approx(0.15)
     found = {f.claim.split("than ")[-1].split("'s")[0]: f.status for f in s2i.findings(runs, chance=1 / 13)}
     assert found["S2I-N"] == "holds" and found["S2I-A"] == "inconclusive"  # A's spread over seeds is too wide
+    chance = s2i.findings(runs, chance=1 / 13)[-1]
+    assert "over seeds" in chance.claim and "n = 3" in chance.evidence  # seeds, not pooled images, are the unit
 
 
 def test_findings_with_one_seed_use_the_images():
     runs = _runs({"S2I-C": [0.6], "S2I-N": [0.1], "S2I-A": [0.55]}, seeds=(0,), n=300)
-    statuses = [f.status for f in s2i.findings(runs, chance=1 / 13)]
-    assert statuses[0] == "holds" and statuses[1] == "inconclusive" and statuses[2] == "holds"
+    found = s2i.findings(runs, chance=1 / 13)
+    assert [f.status for f in found] == ["holds", "inconclusive", "holds"]
+    assert all(f.basis == "kit" and "this" in f.claim for f in found)  # these models only: no verdict on the paper
 
 
 def test_centred_spearman_removes_the_players_offsets():

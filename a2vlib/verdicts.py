@@ -27,7 +27,9 @@ HOW_JUDGED = (
     "on its side and does not hold when the whole interval lies on the other side; otherwise it is inconclusive. "
     "Means over training seeds use Student t intervals (Welch's for two arms), proportions Wilson's interval, paired "
     "comparisons McNemar's test or a paired t, and a family of comparisons in one finding is Holm-corrected. The "
-    "unit of replication of a training claim is the training seed; fewer than two seeds give no verdict.")
+    "unit of replication of a training claim is the training seed; fewer than two seeds give no verdict on it. A "
+    "finding about one trained model says \"this model\", counts that model's independent units (sounds, "
+    "performances; overlapping chunks averaged first), is the kit's, and gives the paper's claim no verdict.")
 
 
 @dataclass(frozen=True)

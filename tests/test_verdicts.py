@@ -567,10 +567,11 @@ def test_volume_findings():
     grows = _effect(lambda g, k: 0.02 * g + 0.001 * k, within=lambda g: g <= 2.0)
     found = volume.findings(grows, rho_truth=0.95)
     assert statuses(found) == [HOLDS, HOLDS, HOLDS, FAILS]  # beyond the range (3x) every object is out of range
-    # the paper's claim (the object grows with the gain), then the kit's checks
-    assert bases(found) == ["paper", "kit", "kit", "kit"]
+    # the paper's claim (the object grows with the gain) about this one model only, then the kit's checks
+    assert bases(found) == ["kit", "kit", "kit", "kit"]
     assert [f.claim for f in found] == [
-        "the generated object grows with the gain (Spearman, trained range) by at least 0.6",
+        "this model: the generated object grows with the gain (Spearman, trained range) by at least 0.6 (one model; "
+        "no verdict on the paper's claim)",
         "generated objects lie within the real pictures' size range (0.010-0.100) at least 80% of the time "
         "(trained range)",
         "in the data itself, object size follows loudness (Spearman >= 0.9)",
@@ -586,7 +587,7 @@ def test_volume_findings():
     noise = _effect(lambda g, k: float(rng.uniform(0.01, 0.1)), gains=(0.5, 1.0, 2.0), n_sounds=2,
                     within=lambda g: g != 1.0)
     found = volume.findings(noise, rho_truth=NAN)
-    assert statuses(found) == [INCONCLUSIVE, INCONCLUSIVE, INCONCLUSIVE] and bases(found) == ["paper", "kit", "kit"]
+    assert statuses(found) == [INCONCLUSIVE, INCONCLUSIVE, INCONCLUSIVE] and bases(found) == ["kit", "kit", "kit"]
     assert "no usable spread" in found[0].evidence and found[2].evidence == "no measurement"
 
 

@@ -159,3 +159,20 @@ def test_hand_reader_reads_pictures_it_has_not_seen():
     read = pose.read_hand(reader, images)
     assert read.shape == (40,) and np.all((read >= 0) & (read <= pose.HAND_BINS - 1))
     assert spearmanr(hands, read)[0] > 0.7
+
+
+def test_i2s_findings_count_performances_not_overlapping_chunks():
+    """Overlapping chunks of one performance are averaged first; one model's findings are the kit's, about it."""
+    from a2vlib.studies.chen2017 import i2s
+
+    rng = np.random.default_rng(0)
+    perf = np.repeat([f"p{i}" for i in range(6)], 10)  # six test performances, ten chunks each
+    lsd = 8 + rng.normal(0, 0.3, 60)
+    per_sound = {"lsd_db": lsd, "lsd_other_instrument_db": lsd + 3, "lsd_same_instrument_db": lsd + 1,
+                 "tilt_generated_db": 5 + rng.normal(0, 1, 60), "tilt_real_db": np.full(60, 6.0), "performance": perf}
+    table = i2s.per_performance(per_sound)
+    assert len(table) == 6 and table.loc["p0", "lsd_db"] == pytest.approx(lsd[:10].mean())
+    found = i2s.findings({"per_sound": per_sound, "i2s_hits": 30, "n": 60, "chance": 1 / 13})
+    assert [f.status for f in found] == ["holds"] * 4
+    assert all(f.basis == "kit" and "this model" in f.claim for f in found)
+    assert "6 test performances" in found[2].claim and "n = 6 pairs" in found[2].evidence

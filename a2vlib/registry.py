@@ -1,71 +1,62 @@
-"""One registry of the kit's named parts: sound features, models, judges, losses, metrics and FID backbones.
+"""One registry of the kit's named parts: sound features and their summaries, datasets, Chen et al.'s
+representations, models, losses, metrics and FID backbones.
 
 Parameter files and notebooks name things (``feature: soundnet``, ``fid_backbone: inception``); this is where a name
-becomes the code it stands for, and where an unknown name becomes an error that lists the known ones. Entries are
-``"module:attribute"`` strings resolved on first use, so reading the registry (to check a parameter file) imports
-neither torch nor a room. A part that one paper alone uses is named by its place in that paper's room and is
-resolved only by that room's code.
+becomes the code it stands for, and where an unknown name becomes an error that lists the known ones. Each
+implementation registers itself where it is defined (``@register("loss", "hinge")``), so the list of names is the
+list of implementations: there is no second list to keep in step. :data:`PROVIDERS` says which modules register
+each kind; asking for a kind's names imports them (a part that one paper alone uses is provided by that paper's room).
 """
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from a2vlib.core.errors import ParamsError
 
-REGISTRY: dict[str, dict[str, str]] = {
-    "feature": {  # a sound clip -> the vector that conditions an S2I generator (Wan et al. §4.1)
-        "spectrogram": "a2vlib.studies.wan2019.conditioning:sound_vectors",
-        "fbank": "a2vlib.studies.wan2019.conditioning:sound_vectors",
-        "mfcc": "a2vlib.studies.wan2019.conditioning:sound_vectors",
-        "soundnet": "a2vlib.studies.wan2019.conditioning:sound_vectors",
-    },
-    "dataset": {  # the pairs the S2I notebooks (00, 02, 04) train on: a parameter, not a copy of the notebooks
-        "scenesynth": "a2vlib.studies.wan2019.catalog:scenesynth",
-        "digits": "a2vlib.data.digits:write_pairs",
-    },
-    "feature_summary": {  # how a feature sequence becomes one vector
-        "mean": "a2vlib.studies.wan2019.conditioning:sound_vectors",
-        "mean_std": "a2vlib.studies.wan2019.conditioning:sound_vectors",
-    },
-    "representation": {  # Chen et al.'s time-frequency representations (Table 1)
-        name: "a2vlib.studies.chen2017.time_frequency:represent" for name in ("stft", "cqt", "mfcc", "ms", "lms")},
-    "model": {
-        "s2i": "a2vlib.models.s2i:build_s2i",
-        "image_classifier": "a2vlib.models.classifiers:ImageClassifier",
-        "spectrogram_classifier": "a2vlib.models.classifiers:SpectrogramClassifier",
-        "soundnet8": "a2vlib.features.soundnet:load_soundnet",
-    },
-    "judge": {  # judges of generated images, trained on real ones
-        "scene": "a2vlib.metrics.image.accuracy:train_judges",
-        "object": "a2vlib.metrics.image.accuracy:train_judges",
-    },
-    "loss": {name: "a2vlib.training.losses:get_loss" for name in ("bce", "hinge", "wgan-gp", "wgan", "lsgan")},
-    "metric": {
-        "classifier_score": "a2vlib.metrics.image.scores:classifier_score",
-        "inception_score": "a2vlib.metrics.image.scores:inception_score",
-        "fid": "a2vlib.metrics.image.distances:fid",
-        "kid": "a2vlib.metrics.image.distances:kid",
-        "accuracy": "a2vlib.metrics.image.accuracy:classification_accuracy",
-        "diversity": "a2vlib.metrics.image.diversity:diversity_ratio",
-        "z_diversity": "a2vlib.metrics.image.diversity:z_diversity_ratio",
-    },
-    "fid_backbone": {  # the features FID is computed on
-        "inception": "a2vlib.metrics.image.distances:InceptionFeatures",
-        "classifier": "a2vlib.metrics.image.distances:classifier_features",
-    },
+T = TypeVar("T")
+
+PROVIDERS: dict[str, tuple[str, ...]] = {
+    "feature": ("a2vlib.studies.wan2019.conditioning",),  # a clip -> the S2I condition vector (Wan et al. §4.1)
+    "feature_summary": ("a2vlib.studies.wan2019.conditioning",),  # a feature's frames -> one vector
+    "dataset": ("a2vlib.studies.wan2019.catalog", "a2vlib.data.digits"),  # the pairs the S2I notebooks train on
+    "representation": ("a2vlib.studies.chen2017.time_frequency",),  # Chen et al.'s Table 1
+    "model": ("a2vlib.models.s2i", "a2vlib.models.classifiers", "a2vlib.features.soundnet"),
+    "loss": ("a2vlib.training.losses",),
+    "metric": ("a2vlib.metrics.image.scores", "a2vlib.metrics.image.distances", "a2vlib.metrics.image.accuracy",
+               "a2vlib.metrics.image.diversity"),
+    "fid_backbone": ("a2vlib.metrics.image.distances",),
 }
+_ENTRIES: dict[str, dict[str, Any]] = {kind: {} for kind in PROVIDERS}
 
 # Parameter names whose values name registered parts: checked when a profile loads, so a typo fails at once.
-PARAM_KINDS: dict[str, str] = {"dataset": "dataset", "feature": "feature", "features": "feature", "summary": "feature_summary",
-                               "fid_backbone": "fid_backbone"}
+PARAM_KINDS: dict[str, str] = {"dataset": "dataset", "feature": "feature", "features": "feature",
+                               "summary": "feature_summary", "fid_backbone": "fid_backbone"}
+
+
+def register(kind: str, *names: str) -> Callable[[T], T]:
+    """Decorator: register the decorated function or class as ``names`` of ``kind`` (its own name when none)."""
+    if kind not in _ENTRIES:
+        raise ParamsError(f"unknown kind {kind!r}; the registry holds {', '.join(PROVIDERS)}")
+
+    def add(obj: T) -> T:
+        for name in names or (getattr(obj, "__name__", ""),):
+            _ENTRIES[kind][name] = obj
+        return obj
+    return add
+
+
+def _load(kind: str) -> dict[str, Any]:
+    if kind not in PROVIDERS:
+        raise ParamsError(f"unknown kind {kind!r}; the registry holds {', '.join(PROVIDERS)}")
+    for module in PROVIDERS[kind]:
+        importlib.import_module(module)
+    return _ENTRIES[kind]
 
 
 def names(kind: str) -> tuple[str, ...]:
-    """The registered names of ``kind`` (``feature``, ``model``, ``judge``, ``loss``, ``metric``, ...)."""
-    if kind not in REGISTRY:
-        raise ParamsError(f"unknown kind {kind!r}; the registry holds {', '.join(REGISTRY)}")
-    return tuple(REGISTRY[kind])
+    """The registered names of ``kind`` (``feature``, ``loss``, ``metric``, ...), in the order they were defined."""
+    return tuple(_load(kind))
 
 
 def check(kind: str, name: str, where: str = "") -> str:
@@ -79,6 +70,5 @@ def check(kind: str, name: str, where: str = "") -> str:
 
 
 def get(kind: str, name: str) -> Any:
-    """The code registered as ``name`` under ``kind`` (imported on first use)."""
-    module, attr = REGISTRY[kind][check(kind, name)].split(":")
-    return getattr(importlib.import_module(module), attr)
+    """The code registered as ``name`` under ``kind``."""
+    return _load(kind)[check(kind, name)]

@@ -26,6 +26,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from a2vlib.registry import register
 from a2vlib.core.atomic import atomic_path
 from a2vlib.core.cache import cache_folder
 from a2vlib.core.errors import DataError
@@ -167,6 +168,7 @@ def dataset_key(params: Mapping[str, Any], table: pd.DataFrame | None = None) ->
             "seed": int(params.get("seed", 0)), "held_out_per_digit": HELD_OUT_PER_DIGIT}
 
 
+@register("dataset", "digits")
 def write_pairs(params: Mapping[str, Any], root: str | os.PathLike | None = None) -> tuple[Path, pd.DataFrame]:
     """The digit pairs of ``params`` (``fsdd_root``, ``seed``) written once under ``.cache/digits/<hash>`` (or
     ``root``): pictures as PNG and ``manifest.csv``, whose ``audio_path`` points into the FSDD folder (read, never

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from a2vlib.registry import register
 from a2vlib.core.errors import DataError
 from a2vlib.core.device import seed_everything
 from a2vlib.core.progress import progress
@@ -22,6 +23,7 @@ def _block(cin: int, cout: int) -> nn.Sequential:
                          nn.MaxPool2d(2))
 
 
+@register("model", "image_classifier")
 class ImageClassifier(nn.Module):
     """RGB images (N, 3, H, W) in [-1, 1] -> class logits. Four conv blocks, global average pooling."""
 
@@ -35,6 +37,7 @@ class ImageClassifier(nn.Module):
         return self.head(self.features(x))
 
 
+@register("model", "spectrogram_classifier")
 class SpectrogramClassifier(nn.Module):
     """Log-mel spectrograms (N, 1, mels, frames) in dB -> class logits; ``n_layers`` conv blocks (Chen et al. use
     3 or 4), then pooling over frequency and time so any clip length works."""

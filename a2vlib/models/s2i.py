@@ -16,6 +16,7 @@ from torch import Tensor, nn
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import spectral_norm as torch_spectral_norm
 
+from a2vlib.registry import register
 from a2vlib.core.errors import A2VError, ParamsError
 from a2vlib.training.config import TrainingConfig
 
@@ -234,6 +235,7 @@ class S2IConfig:
                               gp_weight=self.gp_weight, sampling=self.sampling)
 
 
+@register("model", "s2i")
 def build_s2i(config: S2IConfig, cond_dim: int, n_classes: int) -> tuple[S2IGenerator, S2IDiscriminator]:
     """The generator and discriminator that ``config`` describes."""
     generator = S2IGenerator(cond_dim, z_dim=config.z_dim, image_size=config.image_size, width=config.width,

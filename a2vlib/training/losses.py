@@ -18,7 +18,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from a2vlib import registry
 from a2vlib.core.errors import A2VError
+from a2vlib.registry import register
 
 GP_WEIGHT = 10.0  # lambda of Gulrajani et al.
 
@@ -78,13 +80,11 @@ class GANLoss:
     gradient_penalty: bool = False
 
 
-LOSSES: dict[str, GANLoss] = {
-    "bce": GANLoss(bce_d, bce_g),
-    "hinge": GANLoss(hinge_d, negative_score_g),
-    "wgan-gp": GANLoss(wasserstein_d, negative_score_g, gradient_penalty=True),
-    "wgan": GANLoss(wasserstein_d, negative_score_g),
-    "lsgan": GANLoss(lsgan_d, lsgan_g),
-}
+for _name, _loss in (("bce", GANLoss(bce_d, bce_g)), ("hinge", GANLoss(hinge_d, negative_score_g)),
+                    ("wgan-gp", GANLoss(wasserstein_d, negative_score_g, gradient_penalty=True)),
+                    ("wgan", GANLoss(wasserstein_d, negative_score_g)), ("lsgan", GANLoss(lsgan_d, lsgan_g))):
+    register("loss", _name)(_loss)
+LOSSES: dict[str, GANLoss] = {name: registry.get("loss", name) for name in registry.names("loss")}
 
 
 def get_loss(kind: str) -> GANLoss:

@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from a2vlib.registry import register
 from a2vlib.core.device import pick_device
 from a2vlib.core.errors import DataError, ParamsError, WeightsError
 
@@ -233,6 +234,7 @@ def _cached_model(device: torch.device) -> SoundNet8:
     return _model_from_npy(weights_path()).to(device).requires_grad_(False)
 
 
+@register("model", "soundnet8")
 def load_soundnet(device: str | torch.device = "cpu") -> SoundNet8:
     """SoundNet-8 with the published weights, in eval mode, frozen; one shared instance per device.
 

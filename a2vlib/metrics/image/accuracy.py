@@ -15,12 +15,14 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from a2vlib.registry import register
 from a2vlib.core.errors import DataError
 # the kit's one background mask (per-row median), shared with SceneSynth's visual magnitude
 from a2vlib.metrics.image.objects import object_mask, row_background
 from a2vlib.models.classifiers import ImageClassifier, TrainedClassifier, images_to_tensor, train_classifier
 
 
+@register("metric", "accuracy")
 def classification_accuracy(classifier: TrainedClassifier, images: np.ndarray, labels: Sequence[str],
                             judge: str = "classifier") -> dict:
     """Share of images (N, H, W, 3) that ``classifier`` assigns to their label: overall and per class (classes in

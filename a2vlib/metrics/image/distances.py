@@ -30,6 +30,7 @@ import numpy as np
 import scipy.linalg
 import torch
 
+from a2vlib.registry import register
 from a2vlib.core.errors import A2VError, DataError, WeightsError
 from a2vlib.models.classifiers import TrainedClassifier, images_to_tensor
 from a2vlib.core.device import pick_device
@@ -200,6 +201,7 @@ def _load_torchscript(path: str, device: str) -> torch.jit.ScriptModule:
         return torch.jit.load(path, map_location=device).eval()
 
 
+@register("fid_backbone", "inception")
 class InceptionFeatures:
     """TF FID Inception pool3 features: uint8 (or [-1, 1] float) images (N, H, W, 3) -> float64 (N, 2048)."""
 
@@ -220,6 +222,7 @@ class InceptionFeatures:
 
 
 @torch.no_grad()
+@register("fid_backbone", "classifier")
 def classifier_features(classifier: TrainedClassifier, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
     """Penultimate (globally pooled) features of a trained :class:`ImageClassifier`: (N, width*4), float64."""
     model = classifier.model
@@ -250,6 +253,7 @@ def _extractor(backbone: str | TrainedClassifier,
     raise A2VError(f"unknown FID/KID backbone {backbone!r}; use 'inception' or a TrainedClassifier")
 
 
+@register("metric", "fid")
 def fid(images_a: np.ndarray, images_b: np.ndarray, backbone: str | TrainedClassifier = "inception",
         method: str = "sqrtm", device: torch.device | str = "cpu") -> dict:
     """FID between two image sets (N, H, W, 3); ``backbone`` is ``"inception"`` or a TrainedClassifier.
@@ -263,6 +267,7 @@ def fid(images_a: np.ndarray, images_b: np.ndarray, backbone: str | TrainedClass
             "n_b": len(fb), "feature_dim": fa.shape[1], "method": method}
 
 
+@register("metric", "kid")
 def kid(images_a: np.ndarray, images_b: np.ndarray, backbone: str | TrainedClassifier = "inception", subsets: int = 100,
         subset_size: int | None = None, seed: int = 0, device: torch.device | str = "cpu") -> dict:
     """KID between two image sets; ``subset_size`` defaults to min(1000, n_a, n_b). KID is unbiased, so unlike FID

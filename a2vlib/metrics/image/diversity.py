@@ -18,6 +18,7 @@ import numpy as np
 import torch.nn.functional as F
 from scipy.spatial.distance import pdist
 
+from a2vlib.registry import register
 from a2vlib.core.errors import DataError
 from a2vlib.models.classifiers import images_to_tensor
 
@@ -60,6 +61,7 @@ def _check_real(classes: Sequence[str], real: dict[str, float]) -> None:
         raise DataError(f"the real images of classes {zero} are all identical: no spread to compare with")
 
 
+@register("metric", "diversity")
 def diversity_ratio(generated: np.ndarray, gen_labels: Sequence[str], real: np.ndarray, real_labels: Sequence[str],
                     size: int = 16, embed: Embed | None = None) -> dict:
     """Generated spread / real spread per class (for the classes that were generated), and their mean."""
@@ -72,6 +74,7 @@ def diversity_ratio(generated: np.ndarray, gen_labels: Sequence[str], real: np.n
             "real_spread": {c: real_spread[c] for c in per_class}, "distance": _describe(size, embed)}
 
 
+@register("metric", "z_diversity")
 def z_diversity_ratio(groups: Sequence[np.ndarray], group_labels: Sequence[str], real: np.ndarray,
                       real_labels: Sequence[str], size: int = 16, embed: Embed | None = None) -> dict:
     """Diversity from z alone: each group holds images generated from ONE conditioning input with different z;

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from scipy.special import xlogy
 
+from a2vlib.registry import register
 from a2vlib.core.errors import A2VError, DataError, WeightsError
 from a2vlib.metrics.image.distances import INCEPTION_RESIZE, _as_device, classifier_backbone_name, inception_input, to_uint8
 from a2vlib.models.classifiers import TrainedClassifier, images_to_tensor
@@ -62,6 +63,7 @@ def generation_score(probs: np.ndarray, splits: int = 10, min_per_split: int = D
             "splits": splits, "n": n, "n_classes": probs.shape[1], "per_split_n": n // splits}
 
 
+@register("metric", "classifier_score")
 def classifier_score(classifier: TrainedClassifier, images: np.ndarray, splits: int = 10,
                      min_per_split: int = DEFAULT_MIN_PER_SPLIT) -> dict:
     """The IS formula with a domain classifier, on images (N, H, W, 3), uint8 or [-1, 1] float.
@@ -108,6 +110,7 @@ def _load_torchvision_inception(path: Path, device: torch.device) -> torch.nn.Mo
 
 
 @torch.no_grad()
+@register("metric", "inception_score")
 def inception_score(images: np.ndarray, splits: int = 10, min_per_split: int = DEFAULT_MIN_PER_SPLIT,
                     batch_size: int = 16, device: torch.device | str = "cpu") -> dict:
     """Inception Score of images (N, H, W, 3), uint8 or [-1, 1] float (quantised to uint8 first), with torchvision's

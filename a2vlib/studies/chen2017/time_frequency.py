@@ -38,11 +38,12 @@ from typing import Sequence
 
 import numpy as np
 
+from a2vlib import registry
 from a2vlib.core.errors import DataError, ParamsError
+from a2vlib.registry import register
 from a2vlib.data.audio_io import check_waveform
 from a2vlib.features import spectral
 
-REPRESENTATIONS = ("stft", "cqt", "mfcc", "ms", "lms")
 CQT_FMIN_HZ = 41.2034  # E1
 CQT_BINS_PER_OCTAVE = 12
 AMPLITUDE_FLOOR, POWER_FLOOR = spectral.AMPLITUDE_FLOOR, spectral.POWER_FLOOR  # -100 dB floors (stft/cqt, lms)
@@ -78,22 +79,36 @@ def _stack(waveforms: Sequence[np.ndarray], length: int | None) -> np.ndarray:
     return out
 
 
-def _one_batch(y: np.ndarray, sr: int, kind: str, n_fft: int, hop: int, n_mels: int, n_mfcc: int) -> np.ndarray:
+# One implementation per representation, registered by name (batch (N, samples) -> (N, F, T)), in Table 1's order.
+@register("representation", "stft")
+def _stft(y: np.ndarray, sr: int, n_fft: int, hop: int, n_mels: int, n_mfcc: int) -> np.ndarray:
+    return spectral.stft_db(y, n_fft, hop)
+
+
+@register("representation", "cqt")
+def _cqt(y: np.ndarray, sr: int, n_fft: int, hop: int, n_mels: int, n_mfcc: int) -> np.ndarray:
     import librosa
 
-    if kind == "stft":
-        return spectral.stft_db(y, n_fft, hop)
-    if kind == "cqt":
-        mag = np.abs(librosa.cqt(y, sr=sr, hop_length=cqt_hop(hop, sr), fmin=CQT_FMIN_HZ, n_bins=cqt_bins(sr),
-                                 bins_per_octave=CQT_BINS_PER_OCTAVE))
-        return spectral.amplitude_db(mag)
-    ms = spectral.mel_power(y, sr, n_fft, hop, n_mels)
-    if kind == "ms":
-        return ms
-    lms = spectral.power_db(ms)
-    if kind == "lms":
-        return lms
-    return spectral.mfcc(lms, n_mfcc)
+    return spectral.amplitude_db(np.abs(librosa.cqt(y, sr=sr, hop_length=cqt_hop(hop, sr), fmin=CQT_FMIN_HZ,
+                                                    n_bins=cqt_bins(sr), bins_per_octave=CQT_BINS_PER_OCTAVE)))
+
+
+@register("representation", "mfcc")
+def _mfcc(y: np.ndarray, sr: int, n_fft: int, hop: int, n_mels: int, n_mfcc: int) -> np.ndarray:
+    return spectral.mfcc(_lms(y, sr, n_fft, hop, n_mels, n_mfcc), n_mfcc)
+
+
+@register("representation", "ms")
+def _ms(y: np.ndarray, sr: int, n_fft: int, hop: int, n_mels: int, n_mfcc: int) -> np.ndarray:
+    return spectral.mel_power(y, sr, n_fft, hop, n_mels)
+
+
+@register("representation", "lms")
+def _lms(y: np.ndarray, sr: int, n_fft: int, hop: int, n_mels: int, n_mfcc: int) -> np.ndarray:
+    return spectral.power_db(_ms(y, sr, n_fft, hop, n_mels, n_mfcc))
+
+
+REPRESENTATIONS = registry.names("representation")
 
 
 def represent(waveforms: Sequence[np.ndarray], sr: int, kind: str, *, frames: int | None = None,
@@ -114,6 +129,7 @@ def represent(waveforms: Sequence[np.ndarray], sr: int, kind: str, *, frames: in
     # Frames are centred and zero-padded, so a clip shorter than a filter is fine; librosa warns all the same.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r"n_fft=\d+ is too large for input signal")
-        parts = [_one_batch(y[i:i + _BATCH], sr, kind, n_fft, hop, n_mels, n_mfcc)
+        transform = registry.get("representation", kind)
+        parts = [transform(y[i:i + _BATCH], sr, n_fft, hop, n_mels, n_mfcc)
                  for i in range(0, len(y), _BATCH)]
     return np.concatenate(parts).astype(np.float32)

@@ -7,6 +7,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from a2vlib.registry import register
 from a2vlib import registry
 from a2vlib.data import digits
 from a2vlib.studies.wan2019 import scenesynth as scenes
@@ -59,6 +60,7 @@ def showcase_split(manifest: pd.DataFrame) -> str:
     return "reference" if (manifest.split == "reference").any() else "train"
 
 
+@register("dataset", "scenesynth")
 def scenesynth(params: Mapping[str, Any], data_dir: str | None = None) -> tuple[Path, pd.DataFrame]:
     """SceneSynth-9 for these parameters: written once under ``.cache/scenesynth/<hash>`` (or ``data_dir``), then
     reused. Returns the dataset folder and its validated manifest."""

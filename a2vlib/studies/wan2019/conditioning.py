@@ -21,10 +21,12 @@ depends on it: a gain of 2 moves every spectrogram and fbank band up by 6.02 dB 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
+from a2vlib import registry
+from a2vlib.registry import register
 from a2vlib.core.errors import DataError, ParamsError
 from a2vlib.data.audio_io import check_waveform
 from a2vlib.features import spectral
@@ -32,36 +34,57 @@ from a2vlib.features import spectral
 if TYPE_CHECKING:  # torch is imported only for SoundNet
     import torch
 
-FEATURES = ("spectrogram", "fbank", "mfcc", "soundnet")
-SUMMARIES = ("mean", "mean_std")
 SPECTROGRAM_N_FFT, SPECTROGRAM_HOP = 512, 256
 FBANK_MELS = 64
 N_MFCC = 20
 DIMS = {"spectrogram": SPECTROGRAM_N_FFT // 2 + 1, "fbank": FBANK_MELS, "mfcc": N_MFCC, "soundnet": 256}
 
 
-def _check(feature: str, summary: str) -> None:
-    if feature not in FEATURES:
-        raise ParamsError(f"unknown sound feature {feature!r}; use one of {', '.join(FEATURES)}")
-    if summary not in SUMMARIES:
-        raise ParamsError(f"unknown summary {summary!r} of sound features; use one of {', '.join(SUMMARIES)}")
+# ---- summaries: a feature's frames (F, frames) -> one vector (Wan et al. §4.1: the mean over time)
+@register("feature_summary", "mean")
+def _mean(frames: np.ndarray) -> np.ndarray:
+    return frames.mean(axis=1)
+
+
+@register("feature_summary", "mean_std")
+def _mean_std(frames: np.ndarray) -> np.ndarray:
+    return np.concatenate([frames.mean(axis=1), frames.std(axis=1)])
+
+
+# ---- features: clips -> (N, F) or (N, 2F), one implementation per name
+def _spectral(frames_of: Callable[[np.ndarray, int], np.ndarray]) -> Callable[..., np.ndarray]:
+    """A spectral feature: its frames per clip, summarised over time."""
+    def vectors(clips: Sequence[np.ndarray], sr: int, summary: str, device: Any) -> np.ndarray:
+        summarise = registry.get("feature_summary", summary)
+        return np.stack([summarise(frames_of(check_waveform(y, f"waveform {i}"), sr)) for i, y in enumerate(clips)])
+    vectors.frames = frames_of  # type: ignore[attr-defined]
+    return vectors
+
+
+register("feature", "spectrogram")(_spectral(lambda y, sr: spectral.stft_db(y, SPECTROGRAM_N_FFT, SPECTROGRAM_HOP)))
+register("feature", "fbank")(_spectral(lambda y, sr: spectral.log_mel(y, sr, n_mels=FBANK_MELS)))
+register("feature", "mfcc")(_spectral(lambda y, sr: spectral.mfcc(spectral.log_mel(y, sr, n_mels=FBANK_MELS), N_MFCC)))
+
+
+@register("feature", "soundnet")
+def _soundnet(clips: Sequence[np.ndarray], sr: int, summary: str, device: Any) -> np.ndarray:
+    from a2vlib.core.device import pick_device
+    from a2vlib.features import soundnet
+
+    return soundnet.pool5_features(clips, sr, summary=summary, device=pick_device(device))
+
+
+FEATURES = registry.names("feature")
+SUMMARIES = registry.names("feature_summary")
 
 
 def frame_features(y: np.ndarray, sr: int, feature: str) -> np.ndarray:
     """One clip's time series (F, frames) for a spectral feature (``spectrogram``, ``fbank`` or ``mfcc``)."""
-    if feature == "soundnet" or feature not in FEATURES:
-        spectral_ones = [name for name in FEATURES if name != "soundnet"]
+    frames_of = getattr(registry.get("feature", feature), "frames", None)
+    if frames_of is None:
+        spectral_ones = [name for name in FEATURES if hasattr(registry.get("feature", name), "frames")]
         raise ParamsError(f"unknown spectral sound feature {feature!r}; use one of {', '.join(spectral_ones)}")
-    y = check_waveform(y)
-    if feature == "spectrogram":
-        return spectral.stft_db(y, SPECTROGRAM_N_FFT, SPECTROGRAM_HOP)
-    frames = spectral.log_mel(y, sr, n_mels=FBANK_MELS)
-    return spectral.mfcc(frames, N_MFCC) if feature == "mfcc" else frames
-
-
-def _summarise(frames: np.ndarray, summary: str) -> np.ndarray:
-    mean = frames.mean(axis=1)
-    return mean if summary == "mean" else np.concatenate([mean, frames.std(axis=1)])
+    return frames_of(check_waveform(y), sr)
 
 
 def sound_vectors(waveforms: Sequence[np.ndarray], sr: int, feature: str, summary: str = "mean",
@@ -72,22 +95,17 @@ def sound_vectors(waveforms: Sequence[np.ndarray], sr: int, feature: str, summar
     ``cuda``, ``auto``) matters only for ``soundnet``. Raises :class:`ParamsError` for an unknown feature or summary
     and :class:`DataError` for no clips or a bad one (named by its index).
     """
-    _check(feature, summary)
+    features, summaries = registry.names("feature"), registry.names("feature_summary")
+    if feature not in features:
+        raise ParamsError(f"unknown sound feature {feature!r}; use one of {', '.join(features)}")
+    if summary not in summaries:
+        raise ParamsError(f"unknown summary {summary!r} of sound features; use one of {', '.join(summaries)}")
     clips = list(waveforms)
     if not clips:
         raise DataError("no waveforms given; pass a list of clips")
     if isinstance(sr, bool) or not isinstance(sr, (int, np.integer)) or sr <= 0:
         raise DataError(f"sample rate must be a positive integer, got {sr!r}")
-    if feature == "soundnet":
-        from a2vlib.core.device import pick_device
-        from a2vlib.features import soundnet
-
-        return soundnet.pool5_features(clips, int(sr), summary=summary, device=pick_device(device)).astype(np.float32)
-    out = []
-    for i, y in enumerate(clips):
-        frames = frame_features(check_waveform(y, f"waveform {i}"), int(sr), feature)
-        out.append(_summarise(frames, summary))
-    return np.stack(out).astype(np.float32)
+    return registry.get("feature", feature)(clips, int(sr), summary, device).astype(np.float32)
 
 
 @dataclass

@@ -12,7 +12,7 @@ import torch
 from a2vlib.metrics.image import classification_accuracy, classifier_score, diversity_ratio, fid, z_diversity_ratio
 from a2vlib.metrics.image.scores import DEFAULT_MIN_PER_SPLIT
 from a2vlib.studies.wan2019.data import SceneData, spread_indices
-from a2vlib.studies.wan2019.models import Judges, TrainedS2I, generate, train_s2i
+from a2vlib.studies.wan2019.models import Judges, TrainedS2I, generate, judges, train_s2i
 
 
 def class_balanced_indices(labels: Sequence[str], classes: Sequence[str], n: int) -> list[int]:
@@ -88,30 +88,46 @@ def upper_bound(data: SceneData, judges_: Judges, n_images: int = 500, splits: i
 
 
 def train_all(runs: Sequence[tuple[SceneData, Any, int]], device: str | torch.device = "cpu",
-              cluster: str | None = None) -> None:
+              cluster: str | None = None, judges_of: tuple[SceneData, int, int] | None = None) -> None:
     """Train (or find in the cache) every (data, config, seed) of ``runs`` as independent units on the executor
     that ``cluster`` names ("" is ``auto``: a local pool when the cores allow); the evaluation that follows loads
-    them from the cache (:func:`a2vlib.core.executor.prefetch`)."""
+    them from the cache (:func:`a2vlib.core.executor.prefetch`). ``judges_of`` (data, epochs, seed) trains the
+    judges as one more unit beside them (first: they take longest)."""
     from a2vlib.core.executor import prefetch
 
-    prefetch(_train_unit, [(data, config, seed, str(device)) for data, config, seed in runs], cluster, "S2I trainings")
+    units: list[tuple] = [("judges", *judges_of)] if judges_of is not None else []
+    units += [("s2i", data, config, seed, str(device)) for data, config, seed in runs]
+    prefetch(_train_unit, units, cluster, "S2I trainings" + (" and judges" if judges_of is not None else ""))
 
 
-def _train_unit(unit: tuple[SceneData, Any, int, str]) -> str:
-    data, config, seed, device = unit
+def _train_unit(unit: tuple) -> str:
+    if unit[0] == "judges":
+        _, data, epochs, seed = unit
+        return str(judges(data, epochs, seed).key)
+    _, data, config, seed, device = unit
     return str(train_s2i(data, config, seed, device).folder)
 
 
-def train_and_evaluate(data: SceneData, judges_: Judges, config, seeds: Sequence[int],
-                       device: str | torch.device = "cpu", **eval_kw: Any) -> pd.DataFrame:
-    """One row per seed: the evaluation figures plus training time."""
-    rows = []
-    for seed in seeds:
-        model = train_s2i(data, config, seed, device)
-        figures = evaluate(model, data, judges_, seed=seed, **eval_kw)
-        rows.append({"seed": seed, **{k: v for k, v in figures.items() if not isinstance(v, (dict, str))},
-                     "train_s": sum(h.get("time_s", 0.0) for h in model.history)})
-    return pd.DataFrame(rows)
+def evaluate_all(runs: Sequence[tuple[SceneData, Any, int]], judges_: Judges, device: str | torch.device = "cpu",
+                 cluster: str | None = None, **eval_kw: Any) -> list[dict[str, Any]]:
+    """:func:`evaluate` for every (data, config, seed) of ``runs``, each model trained or loaded from the cache:
+    one row each (seed, figures, training time), in order. The evaluations are independent units: side by side on
+    the executor ``cluster`` names, with the same numbers as one after another."""
+    from a2vlib.core.executor import executor
+
+    units = [(data, config, seed, judges_, str(device), dict(eval_kw)) for data, config, seed in runs]
+    if len(units) < 2:
+        return [_evaluate_unit(u) for u in units]
+    with executor(cluster, echo=lambda _: None) as ex:
+        return ex.map(_evaluate_unit, units, desc="evaluations")
+
+
+def _evaluate_unit(unit: tuple) -> dict[str, Any]:
+    data, config, seed, judges_, device, eval_kw = unit
+    model = train_s2i(data, config, seed, device)
+    figures = evaluate(model, data, judges_, seed=seed, **eval_kw)
+    return {"seed": seed, **{k: v for k, v in figures.items() if not isinstance(v, (dict, str))},
+            "train_s": sum(h.get("time_s", 0.0) for h in model.history)}
 
 
 def scalars(figures: dict[str, Any]) -> dict[str, Any]:

@@ -10,10 +10,9 @@ import torch
 
 from a2vlib import verdicts
 from a2vlib.core.errors import ParamsError
-from a2vlib.core.progress import progress
 from a2vlib.papers import wan2019
 from a2vlib.studies.wan2019.data import FEATURE_NAMES, scene_data
-from a2vlib.studies.wan2019.evaluation import train_all, train_and_evaluate
+from a2vlib.studies.wan2019.evaluation import evaluate_all, train_all
 from a2vlib.studies.wan2019.models import judges
 from a2vlib.studies.wan2019.rungs import rung_config
 
@@ -27,18 +26,26 @@ def compare_features(params: Mapping[str, Any], sizes: Mapping[str, Any], seeds:
     """The full model (g) conditioned on each sound feature, over seeds: one row per (feature, seed). The pictures
     and the judges are the same for every feature; only the condition vector changes. With ``cluster``, the
     (feature, seed) trainings run first as independent units on it."""
-    datas = {f: scene_data(params, f, sizes.get("image_size", 32), summary, device) for f in features}
-    # with a cluster the trainings fan out first; the loop below then finds them in the cache
-    train_all([(datas[f], rung_config("g", **sizes), s) for f in features for s in seeds], device, cluster)
-    frames = []
-    for feature in progress(features, desc="features"):
-        data = datas[feature]
-        df = train_and_evaluate(data, judges(data, judge_epochs, int(params.get("seed", 0))),
-                                rung_config("g", **sizes), seeds, device, **eval_kw)
-        df.insert(0, "feature", feature)
-        df.insert(1, "feature_dim", data.cond_dim)
-        frames.append(df)
-    return pd.concat(frames, ignore_index=True)
+    from a2vlib.core.executor import prefetch
+
+    size, judge_seed = sizes.get("image_size", 32), int(params.get("seed", 0))
+    # side by side where the cores allow, each filling the cache that the loop below then reads: first the sound
+    # vectors of every feature (SoundNet's take longest), then the judges beside the (feature, seed) trainings
+    prefetch(_vectors_unit, [(dict(params), f, size, summary, str(device)) for f in features], cluster,
+             "sound features")
+    datas = {f: scene_data(params, f, size, summary, device) for f in features}
+    train_all([(datas[f], rung_config("g", **sizes), s) for f in features for s in seeds], device, cluster,
+              judges_of=(datas[features[0]], judge_epochs, judge_seed))
+    judges_ = judges(datas[features[0]], judge_epochs, judge_seed)  # one pair of judges: the pictures are the same
+    runs = [(f, s) for f in features for s in seeds]
+    rows = evaluate_all([(datas[f], rung_config("g", **sizes), s) for f, s in runs], judges_, device, cluster,
+                        **eval_kw)
+    return pd.DataFrame([{"feature": f, "feature_dim": datas[f].cond_dim, **row} for (f, _), row in zip(runs, rows)])
+
+
+def _vectors_unit(unit: tuple) -> str:
+    params, feature, size, summary, device = unit
+    return str(scene_data(params, feature, size, summary, device).key)
 
 
 def feature_summary(runs: pd.DataFrame) -> pd.DataFrame:

@@ -11,10 +11,9 @@ import torch
 
 from a2vlib import verdicts
 from a2vlib.core.errors import DataError
-from a2vlib.core.progress import progress
 from a2vlib.papers import wan2019
 from a2vlib.studies.wan2019.data import SceneData
-from a2vlib.studies.wan2019.evaluation import train_all, train_and_evaluate
+from a2vlib.studies.wan2019.evaluation import evaluate_all, train_all
 from a2vlib.studies.wan2019.models import Judges, generate, train_s2i
 from a2vlib.studies.wan2019.rungs import (LADDER, PUBLIC_CODE_DEVIATIONS, delta_table, public_code_scoring,
                                           rung_config, rung_label)
@@ -25,15 +24,14 @@ SUMMARY_COLUMNS = ("score", "accuracy", "object_accuracy", "diversity", "z_diver
 def run_ladder(data: SceneData, judges_: Judges, sizes: Mapping[str, Any], seeds: Sequence[int],
                rungs: Sequence[str] = LADDER, public_code: bool = False, device: str | torch.device = "cpu",
                cluster: str | None = None, **eval_kw: Any) -> pd.DataFrame:
-    """Every rung over every seed: one row per (rung, seed). With ``cluster``, the (rung, seed) trainings run first
-    as independent units on it (:func:`~a2vlib.studies.wan2019.evaluation.train_all`)."""
-    train_all([(data, rung_config(r, public_code, **sizes), s) for r in rungs for s in seeds], device, cluster)
-    frames = []
-    for rung in progress(rungs, desc="ladder"):
-        df = train_and_evaluate(data, judges_, rung_config(rung, public_code, **sizes), seeds, device, **eval_kw)
-        df.insert(0, "rung", rung)
-        frames.append(df)
-    return pd.concat(frames, ignore_index=True)
+    """Every rung over every seed: one row per (rung, seed). The (rung, seed) trainings, then their evaluations, run
+    as independent units on the executor ``cluster`` names (:func:`~a2vlib.studies.wan2019.evaluation.train_all`,
+    :func:`~a2vlib.studies.wan2019.evaluation.evaluate_all`)."""
+    runs = [(r, s) for r in rungs for s in seeds]
+    train_all([(data, rung_config(r, public_code, **sizes), s) for r, s in runs], device, cluster)
+    rows = evaluate_all([(data, rung_config(r, public_code, **sizes), s) for r, s in runs], judges_, device, cluster,
+                        **eval_kw)
+    return pd.DataFrame([{"rung": r, **row} for (r, _), row in zip(runs, rows)])
 
 
 def summarise(runs: pd.DataFrame, upper: Mapping[str, Any] | None = None) -> pd.DataFrame:

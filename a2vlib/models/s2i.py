@@ -168,6 +168,9 @@ class S2IDiscriminator(nn.Module):
         return logit, classes
 
 
+S2I_CODE_VERSION = 1  # bump when a change to the S2I networks or a default of S2IConfig changes what a model is
+
+
 @dataclass(frozen=True)
 class S2IConfig:
     """Everything that defines one S2I model and its training; the defaults are the paper's full model (g).
@@ -226,6 +229,15 @@ class S2IConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+    def cache_key(self) -> dict[str, Any]:
+        """What a cached model's key holds of this configuration: the version of the S2I code and the fields that
+        differ from their defaults. A field added later with a default that keeps the old behaviour (one that only
+        Chen's models set, say) leaves every cached model's key as it was; a changed default or network bumps
+        :data:`S2I_CODE_VERSION`."""
+        defaults = S2IConfig()
+        return {"s2i_code": S2I_CODE_VERSION, **{f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                                                 if getattr(self, f.name) != getattr(defaults, f.name)}}
 
     def training(self) -> TrainingConfig:
         """The training part of this configuration, as the trainer takes it."""

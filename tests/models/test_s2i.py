@@ -112,3 +112,13 @@ def test_config_replace_and_build():
     assert not gen.use_noise and any(isinstance(m, torch.nn.BatchNorm2d) for m in disc.modules())
     gen, disc = build_s2i(config, COND, CLASSES)
     assert gen.use_noise and not any(isinstance(m, torch.nn.BatchNorm2d) for m in disc.modules())
+
+
+def test_a_models_cache_key_holds_the_code_version_and_what_differs_from_the_defaults():
+    """A field added with a default that keeps the old behaviour leaves every cached model's key as it was."""
+    from a2vlib.models.s2i import S2I_CODE_VERSION
+
+    assert S2IConfig().cache_key() == {"s2i_code": S2I_CODE_VERSION}
+    key = S2IConfig().replace(width=8, betas=[0.0, 0.9]).cache_key()
+    assert key == {"s2i_code": S2I_CODE_VERSION, "width": 8, "betas": (0.0, 0.9)}
+    assert S2IConfig(width=8).cache_key() != S2IConfig(width=16).cache_key()

@@ -44,7 +44,7 @@ def train_pose_model(instrument: str, data: InstrumentData, encoders: Encoders, 
     generator, discriminator = build_s2i(config, cond.shape[1], 1)
     generator.load_state_dict(start["generator"].state_dict())
     discriminator.load_state_dict(start["discriminator"].state_dict())
-    key = {"data": data.key, "encoders": encoders.key, "pose": instrument, "config": config.to_dict(), "seed": seed,
+    key = {"data": data.key, "encoders": encoders.key, "pose": instrument, "config": config.cache_key(), "seed": seed,
            "start": start["key"], "wrong": "another note"}
     notes = None if data.pairs.notes is None else torch.as_tensor(np.asarray(data.pairs.notes)[train])
     result, _, _ = fit_cached("chen_pose", key, generator, discriminator, (data.images[train], cond[train], notes),

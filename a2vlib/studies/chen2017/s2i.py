@@ -89,7 +89,7 @@ def train_variant(name: str, data: InstrumentData, encoders: Encoders, sizes: Ma
     callback = _accuracy_callback(encoders.image, cond, data, every, config.z_dim, seed=seed)
     seed_everything(seed)
     generator, discriminator = build_s2i(config, cond.shape[1], len(data.classes))
-    key = {"data": data.key, "encoders": encoders.key, "variant": name, "config": config.to_dict(), "seed": seed}
+    key = {"data": data.key, "encoders": encoders.key, "variant": name, "config": config.cache_key(), "seed": seed}
     result, _, _ = fit_cached("chen_s2i", key, generator, discriminator,
                               (data.images[train], cond[train], data.label_tensor(train)), config.epochs,
                               seed=seed, device=device, callbacks=[callback], config=config.training())

@@ -27,6 +27,13 @@ def class_balanced_indices(labels: Sequence[str], classes: Sequence[str], n: int
     return out
 
 
+def z_group_indices(labels: Sequence[str], classes: Sequence[str], z_groups: int) -> list[int]:
+    """The test sounds of the z-diversity groups: at least ``z_groups``, the same number from every class (rounded
+    up: 18 for nine classes, 20 for ten)."""
+    per_class = -(-z_groups // max(1, len(classes)))
+    return class_balanced_indices(labels, classes, per_class * len(classes))
+
+
 def _diversity(images: np.ndarray, labels: Sequence[str], data: SceneData) -> float:
     """Mean within-class diversity ratio over the classes with at least two images on both sides (a spread needs
     two), NaN when there are none."""
@@ -61,12 +68,13 @@ def evaluate(model: TrainedS2I, data: SceneData, judges_: Judges, n_images: int 
              seed: int = 0, fid_backbone: str = "classifier", z_groups: int = 18, z_per_group: int = 8,
              min_per_split: int = DEFAULT_MIN_PER_SPLIT) -> dict[str, Any]:
     """A trained generator on the test sounds: :func:`score_images` on ``n_images`` images, plus the diversity that
-    z alone gives (``z_groups`` test sounds spread evenly over the classes, ``z_per_group`` images each)."""
+    z alone gives (at least ``z_groups`` test sounds, the same number from every class: 18 for nine classes, 20 for
+    the ten digits; ``z_per_group`` images each)."""
     idx = spread_indices(data.test_labels, n_images, seed)
     images = generate(model, data.test_cond[idx], seed)
     figures = score_images(images, [data.test_labels[i] for i in idx], data, judges_, splits, min_per_split,
                            fid_backbone)
-    group_idx = class_balanced_indices(data.test_labels, data.classes, z_groups)
+    group_idx = z_group_indices(data.test_labels, data.classes, z_groups)
     groups = [generate(model, np.repeat(data.test_cond[i:i + 1], z_per_group, 0), seed + 1 + k)
               for k, i in enumerate(group_idx)]
     zdiv = z_diversity_ratio(groups, [data.test_labels[i] for i in group_idx], data.reference_images,

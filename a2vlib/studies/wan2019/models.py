@@ -115,7 +115,7 @@ def train_s2i(data: SceneData, config: S2IConfig, seed: int = 0, device: str | t
     judges, so that a history is never read as another judge's)."""
     callbacks = [monitor_callback(data, monitor, max(1, config.epochs // MONITOR_POINTS), seed=seed)] if monitor else []
     # the judges' identity is part of the key when they record the budget curve in the history
-    key = {"data": data.key, "config": config.to_dict(), "seed": seed, "monitor": monitor.key if monitor else None}
+    key = {"data": data.key, "config": config.cache_key(), "seed": seed, "monitor": monitor.key if monitor else None}
     seed_everything(seed)
     generator, discriminator = build_s2i(config, data.cond_dim, len(data.classes))
     result, folder, found = fit_cached("s2i", key, generator, discriminator, data.training_tensors(), config.epochs,

@@ -388,3 +388,15 @@ def test_pick_sounds_and_gains():
         volume.pick_sounds(data, classes=["piano"])
     assert volume.continuous_gains(6) == [0.5, 1.0, 1.5, 2.0, 2.5, 3.0]
     assert volume.KIT_GAINS == (0.5, 1.0, 2.0, 3.0)
+
+
+def test_z_diversity_groups_are_balanced_for_any_class_count():
+    """Ten digit classes get two groups each (20), nine SceneSynth classes two each (18): never 8 with two, 2 with one."""
+    from collections import Counter
+
+    from a2vlib.studies.wan2019.evaluation import z_group_indices
+
+    for classes, n in ((list("abcdefghi"), 18), (list("0123456789"), 20)):
+        labels = [c for c in classes for _ in range(5)]
+        picked = z_group_indices(labels, classes, 18)
+        assert len(picked) == n and set(Counter(labels[i] for i in picked).values()) == {2}

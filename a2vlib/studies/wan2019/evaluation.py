@@ -95,7 +95,7 @@ def upper_bound(data: SceneData, judges_: Judges, n_images: int = 500, splits: i
     return {**figures, "n_distinct": len(set(idx.tolist())), "n_real": len(labels)}
 
 
-def train_all(runs: Sequence[tuple[SceneData, Any, int]], device: str | torch.device = "cpu",
+def train_all(runs: Sequence[tuple], device: str | torch.device = "cpu",
               cluster: str | None = None, judges_of: tuple[SceneData, int, int] | None = None) -> None:
     """Train (or find in the cache) every (data, config, seed) of ``runs`` as independent units on the executor
     that ``cluster`` names ("" is ``auto``: a local pool when the cores allow); the evaluation that follows loads
@@ -104,7 +104,8 @@ def train_all(runs: Sequence[tuple[SceneData, Any, int]], device: str | torch.de
     from a2vlib.core.executor import prefetch
 
     units: list[tuple] = [("judges", *judges_of)] if judges_of is not None else []
-    units += [("s2i", data, config, seed, str(device)) for data, config, seed in runs]
+    # a run may carry the judges that monitor it (a budget curve): (data, config, seed, monitor)
+    units += [("s2i", run[0], run[1], run[2], str(device), run[3] if len(run) > 3 else None) for run in runs]
     prefetch(_train_unit, units, cluster, "S2I trainings" + (" and judges" if judges_of is not None else ""))
 
 
@@ -112,8 +113,8 @@ def _train_unit(unit: tuple) -> str:
     if unit[0] == "judges":
         _, data, epochs, seed = unit
         return str(judges(data, epochs, seed).key)
-    _, data, config, seed, device = unit
-    return str(train_s2i(data, config, seed, device).folder)
+    _, data, config, seed, device, monitor = unit
+    return str(train_s2i(data, config, seed, device, monitor=monitor).folder)
 
 
 def evaluate_all(runs: Sequence[tuple[SceneData, Any, int]], judges_: Judges, device: str | torch.device = "cpu",

@@ -23,12 +23,20 @@ SUMMARY_COLUMNS = ("score", "accuracy", "object_accuracy", "diversity", "z_diver
 
 def run_ladder(data: SceneData, judges_: Judges, sizes: Mapping[str, Any], seeds: Sequence[int],
                rungs: Sequence[str] = LADDER, public_code: bool = False, device: str | torch.device = "cpu",
-               cluster: str | None = None, **eval_kw: Any) -> pd.DataFrame:
-    """Every rung over every seed: one row per (rung, seed). The (rung, seed) trainings, then their evaluations, run
-    as independent units on the executor ``cluster`` names (:func:`~a2vlib.studies.wan2019.evaluation.train_all`,
+               cluster: str | None = None, budget_epochs: int | None = None,
+               public_code_rungs: Sequence[str] = (), **eval_kw: Any) -> pd.DataFrame:
+    """Every rung over every seed: one row per (rung, seed). The (rung, seed) trainings (with ``budget_epochs`` and
+    ``public_code_rungs``, also the models of :func:`budget_curve` and :func:`run_public_code`), then their
+    evaluations, run as independent units on the executor ``cluster`` names (:func:`~a2vlib.studies.wan2019.evaluation.train_all`,
     :func:`~a2vlib.studies.wan2019.evaluation.evaluate_all`)."""
     runs = [(r, s) for r in rungs for s in seeds]
-    train_all([(data, rung_config(r, public_code, **sizes), s) for r, s in runs], device, cluster)
+    # every training the notebook will ask for, side by side at once, the longest first: the budget curve's model
+    # (:func:`budget_curve`, monitored by the judges) and the public-code rungs (:func:`run_public_code`) too
+    extra: list[tuple] = []
+    if budget_epochs:
+        extra.append((data, rung_config("g", **{**sizes, "epochs": budget_epochs}), seeds[0], judges_))
+    extra += [(data, rung_config(r, True, **sizes), s) for r in public_code_rungs for s in seeds]
+    train_all(extra + [(data, rung_config(r, public_code, **sizes), s) for r, s in runs], device, cluster)
     rows = evaluate_all([(data, rung_config(r, public_code, **sizes), s) for r, s in runs], judges_, device, cluster,
                         **eval_kw)
     return pd.DataFrame([{"rung": r, **row} for (r, _), row in zip(runs, rows)])

@@ -228,13 +228,17 @@ def _slurm_options(path: Path) -> dict[str, Any]:
 
 
 def default_jobs() -> int:
-    """Units side by side by default: the cores this process may use, divided by the threads of a unit
-    (``A2V_JOBS`` overrides)."""
+    """Units side by side by default: the cores this process may use, divided by the threads of a unit; one where a
+    CUDA GPU is present (``A2V_JOBS`` overrides)."""
     if os.environ.get("A2V_JOBS"):
         try:
             return max(1, int(os.environ["A2V_JOBS"]))
         except ValueError:
             raise ParamsError(f"A2V_JOBS={os.environ['A2V_JOBS']!r}: give a whole number of processes") from None
+    import torch
+
+    if torch.cuda.is_available():  # units on the GPU: one process drives it (many would share one device's memory)
+        return 1
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - macOS, Windows

@@ -163,6 +163,10 @@ def test_auto_runs_units_side_by_side_when_cores_allow(monkeypatch):
     monkeypatch.delenv("A2V_JOBS")
     monkeypatch.setenv("A2V_THREADS", "2")
     assert default_jobs() == max(1, len(os.sched_getaffinity(0)) // 2)  # cores / threads per unit
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert default_jobs() == 1  # one process drives the GPU, whatever the cores
     monkeypatch.setenv("A2V_JOBS", "many")
     with pytest.raises(ParamsError, match="A2V_JOBS='many'"):
         default_jobs()

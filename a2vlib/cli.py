@@ -63,10 +63,14 @@ def _cmd_classify_audio(args: argparse.Namespace) -> int:
     missing = [f for f in args.files if not Path(f).exists()]
     if missing:
         raise DataError(f"audio file(s) not found: {', '.join(missing)}; check the path(s)")
-    if args.model:  # a sound classifier trained in the kit (notebook 03 saves one)
-        from a2vlib.models.sound_classifier import classify_recordings
+    if args.model:  # a sound classifier trained in the kit (notebook 03 saves one); it takes waveforms
+        from a2vlib.data.audio_io import read_audio
+        from a2vlib.models.sound_classifier import classify_waveform, load_sound_classifier
 
-        for path, label, score, chunks in classify_recordings(args.files, args.model):
+        trained, meta = load_sound_classifier(args.model)
+        for path in args.files:
+            y, rate = read_audio(path, sr=meta["sample_rate"])
+            label, score, chunks = classify_waveform(trained, y, rate)
             print(f"{path}\t{label}\t{score:.4f}\t{chunks} chunks")
         return 0
     for path, label, score in classify_files(args.files, classes=args.classes, device=device):
@@ -234,8 +238,7 @@ def _cmd_store_outputs(args: argparse.Namespace) -> int:
     from a2vlib.params import notebook_path
     from a2vlib.report import repo_root, store_checked_outputs
 
-    src = notebook_path(args.notebook)
-    executed = repo_root() / "reports" / "ci" / src.stem / f"{src.stem}.ipynb"
+    executed = repo_root() / "reports" / "ci" / (src := notebook_path(args.notebook)).stem / f"{src.stem}.ipynb"
     if not executed.exists():
         raise A2VError(f"{executed} not found; run `a2v run {src.stem} --profile ci` first")
     print(f"{src}: stored the outputs of {store_checked_outputs(executed, src)} checked cell(s)")
@@ -257,8 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE", help="override one parameter")
     p.add_argument("--params-file", default=None, help="a YAML file instead of params/<profile>/<notebook>.yaml")
     p.add_argument("--show-code", action="store_true", help="keep the code cells in the HTML report")
-    p.add_argument("--timeout", type=float, default=None, help="seconds a cell may run (default: by profile, "
-                   "ci 900, lab 3600)")
+    p.add_argument("--timeout", type=float, default=None, help="seconds a cell may run (default: by profile)")
     p.add_argument("--jobs", type=int, default=None, help="trainings side by side inside the notebooks (default: "
                    "cores / threads per unit; 1: one after another)")
     p.set_defaults(func=_cmd_run)
@@ -267,8 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(p, False)
     p.add_argument("--only", nargs="*", help="run only these notebooks")
     p.add_argument("--show-code", action="store_true", help="keep the code cells in the HTML reports")
-    p.add_argument("--timeout", type=float, default=None, help="seconds a cell may run (default: by profile, "
-                   "ci 900, lab 3600)")
+    p.add_argument("--timeout", type=float, default=None, help="seconds a cell may run (default: by profile)")
     p.add_argument("--jobs", type=int, default=None, help="trainings side by side inside the notebooks (default: "
                    "cores / threads per unit; 1: one after another)")
     p.add_argument("--cluster", default=None, help="where the units run: local[:N] (a LocalCluster of N one-thread "
@@ -300,11 +301,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sources", action="store_true", help="show where each value comes from")
     p.set_defaults(func=_cmd_params)
 
-    p = sub.add_parser("classify-audio", help="label audio files with SoundNet-8, or with a saved kit classifier "
-                       "(--model); prints file<TAB>class<TAB>score")
+    p = sub.add_parser("classify-audio", help="label audio files with SoundNet-8, or a saved kit classifier (--model)")
     p.add_argument("files", nargs="+", help="WAV, MP3, OGG or FLAC files")
-    p.add_argument("--model", default=None, help="a saved sound classifier, e.g. "
-                   "reports/lab/03_s2i_instruments/sound_classifier.pt (13 instruments, Chen et al.)")
+    p.add_argument("--model", default=None, help="a saved sound classifier (03 writes sound_classifier.pt)")
     p.add_argument("--classes", default="scenes9", help="label set (default: scenes9, Wan et al.'s nine classes)")
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     p.set_defaults(func=_cmd_classify_audio)

@@ -22,7 +22,6 @@ import torch
 
 from a2vlib.core.atomic import atomic_path
 from a2vlib.core.errors import DataError
-from a2vlib.data.audio_io import read_audio
 from a2vlib.features.spectral import chen_stft_size, log_mel
 from a2vlib.models.classifiers import TrainedClassifier
 from a2vlib.models.encoders import SoundClassifier
@@ -94,17 +93,12 @@ def recording_chunks(y: np.ndarray, sample_rate: int) -> np.ndarray:
     return chunks[rms_db >= rms_db.max() - QUIET_DB]
 
 
-def classify_recordings(paths: Sequence[str | os.PathLike], model_path: str | os.PathLike
-                        ) -> list[tuple[str, str, float, int]]:
-    """(path, instrument, probability, chunks used) per recording, at the classifier's sample rate."""
-    trained, meta = load_sound_classifier(model_path)
-    rows = []
-    for p in paths:
-        y, sr = read_audio(p, sr=meta["sample_rate"])
-        chunks = recording_chunks(y, sr)
-        logp = np.log(trained.predict_proba(lms(chunks, sr)) + 1e-12).mean(axis=0)
-        prob = np.exp(logp - logp.max())
-        prob /= prob.sum()
-        best = int(prob.argmax())
-        rows.append((str(p), trained.classes[best], float(prob[best]), len(chunks)))
-    return rows
+def classify_waveform(trained: TrainedClassifier, y: np.ndarray, sample_rate: int) -> tuple[str, float, int]:
+    """(instrument, probability, chunks used) of one recording at the classifier's sample rate: the mean log
+    probability over its 0.5 s chunks (:func:`recording_chunks`)."""
+    chunks = recording_chunks(np.asarray(y, dtype=np.float32), sample_rate)
+    logp = np.log(trained.predict_proba(lms(chunks, sample_rate)) + 1e-12).mean(axis=0)
+    prob = np.exp(logp - logp.max())
+    prob /= prob.sum()
+    best = int(prob.argmax())
+    return trained.classes[best], float(prob[best]), len(chunks)

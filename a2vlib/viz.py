@@ -41,6 +41,8 @@ def image_grid(images: Sequence[Sequence[np.ndarray]], row_labels: Sequence[str]
 
 def spectrogram_grid(waveforms: Sequence[np.ndarray], sr: int, titles: Sequence[str], ncols: int = 3):
     """Log-mel spectrograms of several clips side by side; returns the figure."""
+    from a2vlib.core.compiled import librosa as load_librosa
+    load_librosa()
     import librosa.display
     from matplotlib.ticker import MaxNLocator
 

@@ -19,3 +19,12 @@ def _one_thread():
 
     set_threads(1)
     yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _librosa_compiled():
+    """Tests call librosa directly (librosa.yin, ...): load its numba kernels the kit's way first, under the lock."""
+    from a2vlib.core.compiled import librosa
+
+    librosa()
+    yield

@@ -135,6 +135,20 @@ def test_only_the_rooms_import_the_rooms():
     assert not bad, "\n".join(bad)
 
 
+def test_librosa_is_loaded_through_one_door():
+    """librosa's numba kernels must be compiled under a lock (a2vlib.core.compiled): a bare ``import librosa`` in the
+    kit could let two processes side by side write numba's cache at once and break it for every later process."""
+    bad = []
+    for module, path in MODULES.items():
+        if module == "a2vlib.core.compiled":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            bad += [f"{module}: import {n}" for n in names if n.split(".")[0] == "librosa" and n != "librosa.display"]
+    assert not bad, "use a2vlib.core.compiled.librosa():\n" + "\n".join(bad)
+
+
 def test_data_and_features_do_not_read_params():
     bad = [v for pkg in ("a2vlib.data", "a2vlib.features")
            for v in _violations(pkg, lambda m, t: _inside(t, "a2vlib.params"),

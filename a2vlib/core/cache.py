@@ -76,13 +76,14 @@ def remove_stale_temporaries(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def build_lock(folder: Path, timeout_s: float | None = None) -> Iterator[None]:
+def build_lock(folder: Path, timeout_s: float | None = None, quiet: bool = False) -> Iterator[None]:
     """An exclusive lock on ``folder`` among processes that share the cache (Dask workers, two notebooks): the
     second one waits instead of building (or training) the same thing again, and says whom it waits for (host, pid,
     since when). After ``timeout_s`` (``A2V_LOCK_TIMEOUT``, else :data:`LOCK_TIMEOUT_S`) it gives up with
     :class:`CacheLockTimeout`. The lock is a file under ``<cache>/.locks/``, held with ``flock``: the system releases
     it when its holder dies, so a killed worker never leaves it locked. (Where ``flock`` does not exist, Windows,
-    nothing is locked; on a network file system it needs lock support.)"""
+    nothing is locked; on a network file system it needs lock support.) ``quiet``: wait without saying so (for
+    waits of seconds, like :func:`a2vlib.core.compiled.librosa`'s)."""
     try:
         import fcntl
     except ImportError:
@@ -94,7 +95,7 @@ def build_lock(folder: Path, timeout_s: float | None = None) -> Iterator[None]:
     locks.mkdir(parents=True, exist_ok=True)
     name = hashlib.sha256(str(Path(folder).resolve()).encode()).hexdigest()[:16]
     with open(locks / f"{Path(folder).name}.{name}.lock", "a+") as handle:
-        _acquire(handle, Path(folder), timeout_s)
+        _acquire(handle, Path(folder), timeout_s, quiet)
         try:
             handle.seek(0)
             handle.truncate()
@@ -106,7 +107,7 @@ def build_lock(folder: Path, timeout_s: float | None = None) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _acquire(handle: Any, folder: Path, timeout_s: float) -> None:
+def _acquire(handle: Any, folder: Path, timeout_s: float, quiet: bool = False) -> None:
     import fcntl
 
     try:
@@ -116,8 +117,9 @@ def _acquire(handle: Any, folder: Path, timeout_s: float) -> None:
         pass
     handle.seek(0)
     holder = handle.read().strip() or "another process"
-    print(f"[a2v] waiting for {folder}: being built by {holder} (gives up after {timeout_s:.0f} s)",
-          file=sys.stderr, flush=True)
+    if not quiet:
+        print(f"[a2v] waiting for {folder}: being built by {holder} (gives up after {timeout_s:.0f} s)",
+              file=sys.stderr, flush=True)
     deadline = time.monotonic() + timeout_s
     while True:
         try:

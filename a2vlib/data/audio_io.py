@@ -101,7 +101,8 @@ def read_audio(
     if not allow_silent and float(np.max(np.abs(y))) < SILENCE_PEAK:
         raise DataError(f"{path}: audio is silent (peak below {SILENCE_PEAK}); give a recording with sound in it")
     if sr is not None and sr != file_sr:
-        import librosa
+        from a2vlib.core.compiled import librosa as load_librosa
+        librosa = load_librosa()
 
         y = librosa.resample(y, orig_sr=file_sr, target_sr=sr, res_type="soxr_hq").astype(np.float32)
         file_sr = sr

@@ -41,35 +41,40 @@ def chen_stft_size(sr: int) -> tuple[int, int]:
 
 def amplitude_db(magnitude: np.ndarray, amin: float = AMPLITUDE_FLOOR) -> np.ndarray:
     """20 log10(max(|X|, amin)): magnitudes in dB against 1.0."""
-    import librosa
+    from a2vlib.core.compiled import librosa as load_librosa
+    librosa = load_librosa()
 
     return librosa.amplitude_to_db(magnitude, ref=1.0, amin=amin, top_db=None)
 
 
 def power_db(power: np.ndarray, amin: float = POWER_FLOOR) -> np.ndarray:
     """10 log10(max(P, amin)): powers in dB against 1.0 (``librosa.power_to_db`` with a fixed reference)."""
-    import librosa
+    from a2vlib.core.compiled import librosa as load_librosa
+    librosa = load_librosa()
 
     return librosa.power_to_db(power, ref=1.0, amin=amin, top_db=None)
 
 
 def stft_db(y: np.ndarray, n_fft: int, hop_length: int) -> np.ndarray:
     """STFT magnitude in dB, (..., n_fft // 2 + 1, frames)."""
-    import librosa
+    from a2vlib.core.compiled import librosa as load_librosa
+    librosa = load_librosa()
 
     return amplitude_db(np.abs(librosa.stft(y, n_fft=n_fft, hop_length=hop_length)))
 
 
 def mel_power(y: np.ndarray, sr: int, n_fft: int, hop_length: int, n_mels: int) -> np.ndarray:
     """Mel spectrogram: power |X|^2 through ``n_mels`` Slaney mel filters (0 to sr/2), (..., n_mels, frames)."""
-    import librosa
+    from a2vlib.core.compiled import librosa as load_librosa
+    librosa = load_librosa()
 
     return librosa.feature.melspectrogram(y=y, sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, power=2.0)
 
 
 def mfcc(log_mel_db: np.ndarray, n_mfcc: int) -> np.ndarray:
     """MFCCs (DCT-II, ortho) of a log-mel spectrogram in dB, (..., n_mfcc, frames)."""
-    import librosa
+    from a2vlib.core.compiled import librosa as load_librosa
+    librosa = load_librosa()
 
     return librosa.feature.mfcc(S=log_mel_db, n_mfcc=n_mfcc)
 

@@ -35,7 +35,8 @@ def _condition(y: np.ndarray, sr: int, name: str) -> np.ndarray:
     if peak > 2.0:  # a little over 1 is normal after lossy coding; far over means another scale
         raise DataError(f"{name}: peak amplitude {peak:.3g}; expected float audio in [-1, 1] (as read_audio gives)")
     if sr != SOUNDNET_SR:
-        import librosa
+        from a2vlib.core.compiled import librosa as load_librosa
+        librosa = load_librosa()
 
         y = librosa.resample(y, orig_sr=sr, target_sr=SOUNDNET_SR, res_type="soxr_hq")
     return (y * INPUT_SCALE).astype(np.float32)

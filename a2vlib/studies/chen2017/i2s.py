@@ -152,7 +152,8 @@ def findings(result: Mapping[str, Any]) -> list[verdicts.Finding]:
 def lms_to_audio(db: torch.Tensor, sample_rate: int, n_iter: int = GRIFFIN_LIM_ITERATIONS) -> np.ndarray:
     """One LMS (1, 128, frames) in dB -> a waveform: mel power -> linear magnitude (librosa's non-negative least
     squares inverse of the mel filters) -> Griffin-Lim phase, from a random phase with a fixed seed (repeatable)."""
-    import librosa
+    from a2vlib.core.compiled import librosa as load_librosa
+    librosa = load_librosa()
 
     s = lms_settings(sample_rate)
     power = np.power(10.0, db.squeeze(0).numpy().astype(np.float64) / 10.0)

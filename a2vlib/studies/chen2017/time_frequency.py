@@ -87,7 +87,8 @@ def _stft(y: np.ndarray, sr: int, n_fft: int, hop: int, n_mels: int, n_mfcc: int
 
 @register("representation", "cqt")
 def _cqt(y: np.ndarray, sr: int, n_fft: int, hop: int, n_mels: int, n_mfcc: int) -> np.ndarray:
-    import librosa
+    from a2vlib.core.compiled import librosa as load_librosa
+    librosa = load_librosa()
 
     return spectral.amplitude_db(np.abs(librosa.cqt(y, sr=sr, hop_length=cqt_hop(hop, sr), fmin=CQT_FMIN_HZ,
                                                     n_bins=cqt_bins(sr), bins_per_octave=CQT_BINS_PER_OCTAVE)))

@@ -91,7 +91,8 @@ ONSET_HOP_S = 0.008  # the detector's frame step: librosa's default 512 samples 
 
 def onsets(y: np.ndarray, sample_rate: int) -> np.ndarray:
     """Onset times (s): librosa's spectral-flux detector at 8 ms steps, backtracked to the preceding energy minimum."""
-    import librosa
+    from a2vlib.core.compiled import librosa as load_librosa
+    librosa = load_librosa()
 
     return librosa.onset.onset_detect(y=np.asarray(y, dtype=np.float32), sr=sample_rate, units="time",
                                       hop_length=max(1, round(ONSET_HOP_S * sample_rate)), backtrack=True)

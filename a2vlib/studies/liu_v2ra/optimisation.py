@@ -59,7 +59,8 @@ def spectral_gate(y: np.ndarray, sample_rate: int, percentile: float = 20.0, ove
                   floor: float = 0.05) -> np.ndarray:
     """Spectral gating: subtract ``over`` x the per-bin noise profile from the STFT magnitude (never below
     ``floor`` x the original magnitude), keep the phase, resynthesise."""
-    import librosa
+    from a2vlib.core.compiled import librosa as load_librosa
+    librosa = load_librosa()
 
     y = np.asarray(y, dtype=np.float32)
     n_fft = 1024 if sample_rate <= 24000 else 2048

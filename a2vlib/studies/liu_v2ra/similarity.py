@@ -38,7 +38,8 @@ def rms(y: np.ndarray) -> float:
 
 def mean_spectral_flux(y: np.ndarray, sample_rate: int) -> float:
     """Mean over frames of ||S_t - S_{t-1}||_2, S the STFT magnitude (window 2048 and hop 512 at 44.1 kHz)."""
-    import librosa
+    from a2vlib.core.compiled import librosa as load_librosa
+    librosa = load_librosa()
 
     hop = max(1, round(512 * sample_rate / 44100))
     n_fft = max(2 * hop, round(2048 * sample_rate / 44100))

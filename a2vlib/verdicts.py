@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -205,6 +205,19 @@ def estimate_at_least(claim: str, value: float, se: float, threshold: float, how
     status = HOLDS if value - half >= threshold else FAILS if value + half < threshold else INCONCLUSIVE
     return Finding(claim, status, f"{value:.3f}, {_pct(level)} interval [{value - half:.3f}, {value + half:.3f}]"
                                   f"{' (' + how + ')' if how else ''} against {threshold:.3f}")
+
+
+def cluster_bootstrap_se(groups: Sequence[Any], statistic: Callable[[list[Any]], float], reps: int = 500,
+                         seed: int = 0) -> float:
+    """Bootstrap standard error of ``statistic`` over independent units: each replicate draws ``len(groups)`` groups
+    with replacement (a group is everything one unit gave: a sound's images, a clip's onset errors), so values that
+    share a unit are never counted as independent. NaN with fewer than 3 units or 3 finite replicates."""
+    if len(groups) < 3:
+        return float("nan")
+    rng = np.random.default_rng(seed)
+    boot = np.asarray([statistic([groups[i] for i in rng.integers(len(groups), size=len(groups))])
+                       for _ in range(reps)], dtype=float)
+    return float(np.nanstd(boot, ddof=1)) if np.isfinite(boot).sum() > 2 else float("nan")
 
 
 def wilson_interval(successes: int, n: int, level: float = LEVEL) -> tuple[float, float]:

@@ -621,3 +621,17 @@ def test_the_ladder_table_names_its_two_spreads_and_keeps_row_a_split_spread():
     assert "score_split_sd" not in str(ladder.ladder_metrics(table))  # the recorded figures stay as they were
     caption = viz.spread_table(table, ladder.SPREADS).caption
     assert "over training seeds" in caption and "10 splits of its one model" in caption
+
+
+def test_cluster_bootstrap_se_counts_units_not_values():
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=60)
+    mean = lambda picked: float(np.mean(np.concatenate(picked)))  # noqa: E731
+    single = verdicts.cluster_bootstrap_se([np.array([v]) for v in values], mean, reps=2000)
+    # the bootstrap SE of a mean of n values: SD / sqrt(n), within simulation error
+    assert single == pytest.approx(values.std() / np.sqrt(len(values)), rel=0.1)
+    # ten copies of each value inside its unit carry no more information: the SE stays
+    copies = verdicts.cluster_bootstrap_se([np.full(10, v) for v in values], mean, reps=2000)
+    assert copies == pytest.approx(single, rel=0.1)
+    assert verdicts.cluster_bootstrap_se([np.ones(3)] * 5, mean) == 0.0
+    assert np.isnan(verdicts.cluster_bootstrap_se([values[:5], values[5:]], mean))  # two units: no spread to speak of

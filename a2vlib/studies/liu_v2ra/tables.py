@@ -83,14 +83,17 @@ def listen_generated(models: Mapping[str, Mapping[str, Any]], results: Mapping[s
 
 
 def pooled_sync(results: Mapping[str, Mapping[str, Any]], categories: Sequence[str] = MATERIALS
-                ) -> tuple[np.ndarray, int, np.ndarray]:
+                ) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
     """Onset errors (ms) of the generated audio pooled over the impact categories that were trained, the number of
-    their events, and the same detector's errors on the real audio (what the detector alone costs)."""
+    their events, the same detector's errors on the real audio (what the detector alone costs), and each generated
+    error's test clip (the independent unit for its spread)."""
     picked = [r for c, r in results.items() if c in categories] or list(results.values())
-    gen = [r["sync_errors_ms"] for r in picked]
-    real = [r["sync_errors_truth_ms"] for r in picked]
-    return (np.concatenate(gen) if gen else np.zeros(0)), int(sum(r["events"] for r in picked)), \
-        (np.concatenate(real) if real else np.zeros(0))
+
+    def joined(key: str, dtype: Any = float) -> np.ndarray:
+        return np.concatenate([r[key] for r in picked]) if picked else np.zeros(0, dtype=dtype)
+
+    return (joined("sync_errors_ms"), int(sum(r["events"] for r in picked)), joined("sync_errors_truth_ms"),
+            joined("sync_error_clips", int))
 
 
 def sync_metrics(sync_ms: np.ndarray, events: int, truth_ms: np.ndarray) -> dict[str, float]:

@@ -109,15 +109,9 @@ def _pooled_spearman(table: pd.DataFrame) -> float:
 def bootstrap_spearman(table: pd.DataFrame, reps: int = 500, seed: int = 0) -> tuple[float, float]:
     """Pooled Spearman(gain, object size) and its bootstrap standard error over sounds (sounds resampled with
     replacement, all of a sound's images together)."""
-    rho = _pooled_spearman(table)
     groups = [g for _, g in table.groupby("sound")]
-    if len(groups) < 3:
-        return rho, float("nan")
-    rng = np.random.default_rng(seed)
-    boot = [_pooled_spearman(pd.concat([groups[i] for i in rng.integers(len(groups), size=len(groups))]))
-            for _ in range(reps)]
-    boot = np.asarray(boot)
-    return rho, float(np.nanstd(boot, ddof=1)) if np.isfinite(boot).sum() > 2 else float("nan")
+    return _pooled_spearman(table), verdicts.cluster_bootstrap_se(
+        groups, lambda picked: _pooled_spearman(pd.concat(picked)), reps=reps, seed=seed)
 
 
 def effect_metrics(effect: pd.DataFrame) -> dict[str, float]:

@@ -68,8 +68,21 @@ def test_sync_errors_on_known_onsets():
     for at in (0.2, 0.6):
         i = int(at * sr)
         y[i:i + 800] = np.exp(-np.arange(800) / 100) * np.sin(np.arange(800))
-    errors, total = E.sync_errors(np.stack([y]), [np.array([0.2, 0.6, 0.9])], sr)
-    assert total == 3 and len(errors) == 2 and np.all(errors < 35)  # the 0.9 s event has no sound
+    errors, total, segment = E.sync_errors(np.stack([np.zeros_like(y), y]), [np.array([0.5]), np.array([0.2, 0.6, 0.9])],
+                                           sr)
+    assert total == 4 and len(errors) == 2 and np.all(errors < 35)  # the 0.9 s event has no sound, nor segment 0
+    assert segment.tolist() == [1, 1]
+
+
+def test_sync_finding_spreads_over_clips_not_events():
+    """40 events in 2 clips are 2 units: no bootstrap over fewer than 3, so no verdict; 40 events in 8 clips that
+    agree give one."""
+    rows, retrieval = {}, {"nn_retrieval_hits": 5, "nn_retrieval_n": 10, "nn_retrieval_chance": 0.5}
+    errors = np.full(40, 10.0) + np.linspace(0, 1, 40)
+    two = E.findings(errors, 40, rows, retrieval, 40.0, sync_clips=np.repeat([0, 1], 20))[0]
+    eight = E.findings(errors, 40, rows, retrieval, 40.0, sync_clips=np.repeat(np.arange(8), 5))[0]
+    assert two.status == "inconclusive" and "bootstrap over 2 test clips" in two.evidence
+    assert eight.status == "holds" and "these models" in eight.claim
 
 
 def test_retrieval_and_speed(tiny):

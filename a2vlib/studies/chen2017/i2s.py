@@ -90,12 +90,12 @@ def evaluate(model: Mapping[str, Any], data: InstrumentData, encoders: Encoders,
             "lsd_db": float(per_sound["lsd_db"].mean()),
             "lsd_same_instrument_db": float(per_sound["lsd_same_instrument_db"].mean()),
             "lsd_other_instrument_db": float(per_sound["lsd_other_instrument_db"].mean()),
-            "chance": 1 / len(data.classes)}
+            "chance": data.baseline("test"), "chance_label": data.baseline_label("test")}
 
 
 def scalars(result: Mapping[str, Any]) -> dict[str, float]:
     """The figures of :func:`evaluate` for ``metrics.json`` (the per-sound arrays and the counts left out)."""
-    return {k: v for k, v in result.items() if k not in ("per_sound", "i2s_hits", "n", "chance")}
+    return {k: v for k, v in result.items() if k not in ("per_sound", "i2s_hits", "n", "chance", "chance_label")}
 
 
 def beside_paper(result: Mapping[str, Any]) -> pd.DataFrame:
@@ -133,10 +133,11 @@ def findings(result: Mapping[str, Any]) -> list[verdicts.Finding]:
                              f"the mel bands than in the highest (Fig. 11; dB, over {n} test performances)",
                              per["tilt_generated_db"], 0.0, fmt="{:.1f}")
     tilt = replace(tilt, evidence=f"{tilt.evidence}; real LMS: {float(per['tilt_real_db'].mean()):.1f} dB")
+    chance_label = result.get("chance_label") or f"1/{round(1 / result['chance'])}"
     return [
         verdicts.kit(verdicts.proportion_at_least(
             f"this model's generated LMS are classified as the pictured instrument above chance "
-            f"(1/{round(1 / result['chance'])})", result["i2s_hits"], result["n"], result["chance"])),
+            f"({chance_label})", result["i2s_hits"], result["n"], result["chance"])),
         verdicts.kit(tilt),
         verdicts.kit(verdicts.paired_difference(
             f"this model's generated LMS are closer (log-spectral distance, dB) to their true sound than a real sound "

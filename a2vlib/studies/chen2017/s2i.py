@@ -157,11 +157,12 @@ def fig9_curves(models: Mapping[Any, Mapping[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def findings(runs: pd.DataFrame, chance: float) -> list[verdicts.Finding]:
+def findings(runs: pd.DataFrame, chance: float, chance_label: str | None = None) -> list[verdicts.Finding]:
     """Chen's claims about Table 5, on test sounds: S2I-C beats S2I-N and S2I-A; S2I-C is far above chance. Training
     seeds are the unit: over seeds when there are several. With one seed the images of the two models are compared
     (and the chance test counts one model's images), which speaks of these models only: those findings are the
-    kit's, named as such, and give the paper's claim no verdict."""
+    kit's, named as such, and give the paper's claim no verdict. ``chance``: the test split's
+    :meth:`~a2vlib.studies.chen2017.data.InstrumentData.baseline`, named ``chance_label``."""
     by = {v: g for v, g in runs.groupby("variant")}
     several = runs["seed"].nunique() > 1
     out = []
@@ -176,7 +177,7 @@ def findings(runs: pd.DataFrame, chance: float) -> list[verdicts.Finding]:
                 "seed: over the images; no verdict on the paper's claim)",
                 (int(a.test_hits), int(a.test_n)), (int(b.test_hits), int(b.test_n)))))
     c = by["S2I-C"]
-    claim = f"S2I-C's test images are classified right above chance (1/{round(1 / chance)})"
+    claim = f"S2I-C's test images are classified right above chance ({chance_label or f'1/{round(1 / chance)}'})"
     if several:  # each seed's accuracy is one value; images of one model are not independent runs
         out.append(verdicts.kit(verdicts.at_least(claim + ", over seeds", c["test"], chance)))
     else:

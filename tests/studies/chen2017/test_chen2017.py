@@ -176,3 +176,19 @@ def test_i2s_findings_count_performances_not_overlapping_chunks():
     assert [f.status for f in found] == ["holds"] * 4
     assert all(f.basis == "kit" and "this model" in f.claim for f in found)
     assert "6 test performances" in found[2].claim and "n = 6 pairs" in found[2].evidence
+
+
+def test_baseline_is_the_largest_class_share():
+    """Chen's classifier answers the class with the most images when it knows nothing: on an imbalanced test split
+    that scores above 1/K, and findings are judged against it."""
+    from a2vlib.studies.chen2017.data import InstrumentData
+
+    class Pairs:
+        labels = ["bass"] * 5 + ["flute"] * 3 + ["oboe"] * 2 + ["bass", "flute", "oboe"]
+
+        def indices(self, split, instrument=None):
+            return np.arange(10) if split == "test" else np.arange(10, 13)
+
+    data = InstrumentData(Pairs(), None, None, {}, classes=["bass", "flute", "oboe"])
+    assert data.baseline() == 0.5 and data.baseline_label() == "the largest class's share, 0.500; 1/3 = 0.333"
+    assert data.baseline("train") == pytest.approx(1 / 3) and data.baseline_label("train") == "1/3"

@@ -177,10 +177,15 @@ def train_encoders(data: InstrumentData, epochs: int, image_epochs: int, autoenc
                     json.loads((folder / "history.json").read_text()), key, width)
 
 
+# A unit whose spread over the training split is below this share of the median unit's counts as silent.
+DEAD_UNIT_SPREAD = 1e-3
+
+
 def conditions(encoders: Encoders, data: InstrumentData, kind: str) -> torch.Tensor:
     """The 128-d condition of every pair: ``"classifier"`` (S2I-C/N's sound encoding), ``"autoencoder"`` (S2I-A's)
     or ``"image"`` (I2S's image encoding), standardised by the training split's mean and spread (the kit's choice,
-    so that the two sound encoders are compared on what they carry, not on their scale)."""
+    so that the two sound encoders are compared on what they carry, not on their scale); units silent on the
+    training split (:data:`DEAD_UNIT_SPREAD`) are 0 for every pair."""
     model = {"classifier": encoders.sound.model, "autoencoder": encoders.autoencoder,
              "image": encoders.image.model}.get(kind)
     if model is None:
@@ -188,8 +193,11 @@ def conditions(encoders: Encoders, data: InstrumentData, kind: str) -> torch.Ten
     x = data.images if kind == "image" else data.lms
     enc = encodings(model, x)
     train = torch.as_tensor(data.idx("train"))
-    mean, std = enc[train].mean(0), enc[train].std(0) + 1e-6
-    return (enc - mean) / std
+    mean, std = enc[train].mean(0), enc[train].std(0)
+    # A unit silent on the whole training split (a dead ReLU) carries nothing the GAN could learn from; dividing by
+    # its near-zero spread would multiply a test sound's stray activation by a million. Such units are set to 0.
+    dead = std <= DEAD_UNIT_SPREAD * std.median().clamp_min(1e-12)
+    return torch.where(dead, torch.zeros_like(enc), (enc - mean) / (std + 1e-6))
 
 
 def example_rows(data: InstrumentData, per_instrument: int = 6, split: str = "train"

@@ -126,9 +126,13 @@ def config_table(sizes: Mapping[str, Any], rungs: Sequence[str] = LADDER) -> pd.
 def rung_samples(data: SceneData, sizes: Mapping[str, Any], rungs: Sequence[str] = LADDER, seed: int = 0,
                  public_code: bool = False, device: str | torch.device = "cpu") -> tuple[list[list[np.ndarray]], list[str], list[str]]:
     """One generated image per class for each rung's model (seed ``seed``, from the cache), rows = rungs, under a
-    row of real test images: (rows, row labels, column labels) for :func:`a2vlib.viz.image_grid`."""
+    row of real pictures of each class: reference pictures, whose class is known (a test pair's picture may be a
+    discrepant pair that the cleaning kept), else the test pair's own. (rows, row labels, column labels) for
+    :func:`a2vlib.viz.image_grid`."""
     first = [data.test_labels.index(c) for c in data.classes if c in data.test_labels]
-    rows = [list(data.test_images[first])]
+    ref_images, ref_labels = data.reference_images, list(data.reference_labels)
+    rows = [[ref_images[ref_labels.index(data.test_labels[i])] if data.test_labels[i] in ref_labels
+             else data.test_images[i] for i in first]]
     labels = ["(a) real"]
     for rung in rungs:
         model = train_s2i(data, rung_config(rung, public_code, **sizes), seed, device)

@@ -146,6 +146,18 @@ def test_encoders_conditions_and_summary(tiny):
     assert torch.equal(again.sound.model(x), enc.sound.model(x))
 
 
+def test_a_unit_silent_on_the_training_split_is_zero(tiny, monkeypatch):
+    """A dead ReLU unit on the training split that fires on a test sound would be multiplied by 1e6."""
+    data, enc = tiny
+    train, test = data.idx("train"), data.idx("test")
+    fake = torch.randn(len(data.pairs), 128).abs()
+    fake[:, 0] = 0.0
+    fake[test[0], 0] = 5.0
+    monkeypatch.setattr(chen, "encodings", lambda model, x: fake)
+    c = chen.conditions(enc, data, "classifier")
+    assert torch.all(c[:, 0] == 0) and c.abs().max() < 50
+    assert torch.allclose(c[torch.as_tensor(train), 1:].std(0), torch.ones(127), atol=1e-3)
+
 def test_hand_reader_reads_pictures_it_has_not_seen():
     from scipy.stats import spearmanr
 

@@ -400,3 +400,14 @@ def test_z_diversity_groups_are_balanced_for_any_class_count():
         labels = [c for c in classes for _ in range(5)]
         picked = z_group_indices(labels, classes, 18)
         assert len(picked) == n and set(Counter(labels[i] for i in picked).values()) == {2}
+
+
+def test_rung_samples_show_reference_pictures_as_the_real_row(monkeypatch):
+    """A test pair's picture may be a discrepant pair the cleaning kept (a guitar as the real 'dog'): the real row
+    shows a reference picture of each class."""
+    data = _data()
+    monkeypatch.setattr(ladder, "train_s2i", lambda *a, **k: None)
+    monkeypatch.setattr(ladder, "generate", lambda model, cond, seed: np.zeros((len(cond), 32, 32, 3), np.uint8))
+    rows, labels, columns = ladder.rung_samples(data, {}, rungs=["c"])
+    assert columns == ["dog", "plane"] and labels == ["(a) real", "(c)"]
+    assert [int((img[..., 0] == 0).sum()) for img in rows[0]] == [3 * 3, 6 * 6]  # reference squares 3 and 6

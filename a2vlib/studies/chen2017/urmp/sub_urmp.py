@@ -97,6 +97,23 @@ def _fit(y: np.ndarray, n: int, path: Path, sr: int) -> np.ndarray:
     return np.pad(y[:n], (0, max(0, n - len(y))))
 
 
+def _spread(both: list[tuple[Path, Path]], k: int | None) -> list[tuple[Path, Path]]:
+    """``k`` of one instrument's (image, sound) pairs, spread as evenly as their chunks allow over its performances
+    (the first k by path would often be one player) and, within a performance, over its length; in path order."""
+    if k is None or k >= len(both):
+        return both
+    groups: dict[str, list[tuple[Path, Path]]] = {}
+    for pair in both:
+        groups.setdefault(performance_id(pair[1].stem), []).append(pair)
+    quota, left = dict.fromkeys(groups, 0), k
+    while left:  # one more chunk to each performance that has one left, in turn
+        open_ = [p for p in sorted(groups) if quota[p] < len(groups[p])][:left]
+        for p in open_:
+            quota[p] += 1
+        left -= len(open_)
+    return sorted(pair for p, g in groups.items() for pair in (g[i * len(g) // quota[p]] for i in range(quota[p])))
+
+
 def load_sub_urmp(root: str | os.PathLike, splits: Sequence[str] = ("train", "test"),
                   instruments: Sequence[str] | None = None, image_size: int = 64, sample_rate: int = 44100,
                   chunk_seconds: float = 0.5, max_per_instrument: int | None = None) -> InstrumentPairs:
@@ -104,8 +121,8 @@ def load_sub_urmp(root: str | os.PathLike, splits: Sequence[str] = ("train", "te
 
     Images are resized to ``image_size`` x ``image_size``; sounds are resampled to ``sample_rate`` (mono) and cut
     or zero-padded to ``round(chunk_seconds * sample_rate)`` samples. Pairs are ordered by split (as given), by
-    instrument (kit order) and by file path; ``max_per_instrument`` keeps the first k pairs per instrument and
-    split. ``notes`` and ``hand`` are None (unknown for real data).
+    instrument (kit order) and by file path; ``max_per_instrument`` keeps k pairs per instrument and split, spread
+    over its performances and over each performance's length (:func:`_spread`). ``notes`` and ``hand`` are None (unknown for real data).
 
     Raises :class:`DataError` for a missing or malformed tree, unpaired or unreadable files, chunks of the wrong
     length or no pairs at all, and :class:`ParamsError` for unknown split or instrument names.
@@ -134,7 +151,7 @@ def load_sub_urmp(root: str | os.PathLike, splits: Sequence[str] = ("train", "te
             missing += [f"{wav_dir / (s + SOUND_SUFFIX)} (for {images[s]})" for s in sorted(images.keys() - sounds)]
             missing += [f"{img_dir / (s + IMAGE_SUFFIX)} (for {sounds[s]})" for s in sorted(sounds.keys() - images)]
             both = sorted((images[s], sounds[s]) for s in images.keys() & sounds.keys())
-            pairs += [(split, instrument, i, w) for i, w in both[:max_per_instrument]]
+            pairs += [(split, instrument, i, w) for i, w in _spread(both, max_per_instrument)]
     if missing:
         more = f" and {len(missing) - MAX_LISTED} more" if len(missing) > MAX_LISTED else ""
         raise DataError(f"{root}: {len(missing)} file(s) without a partner; missing: "

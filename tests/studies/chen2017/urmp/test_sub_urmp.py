@@ -96,12 +96,17 @@ def test_counts_and_no_performance_in_both_splits(tree):
     assert len(pairs.indices("test", "flute")) == 3
 
 
-def test_max_per_instrument_keeps_the_first_by_path(tree):
+def test_max_per_instrument_spreads_over_performances(tree):
+    """The first k by path would be one player; k pairs come from as many performances as k allows, spread over
+    each one's chunks."""
     pairs = load_sub_urmp(tree, image_size=16, sample_rate=8000, max_per_instrument=2)
     assert len(pairs) == 2 * 2 * len(COLOURS)
     cello_train = pairs.indices("train", "cello")
-    assert [pairs.performances[i] for i in cello_train] == ["cello00", "cello00"]
+    assert [pairs.performances[i] for i in cello_train] == ["cello00", "cello01"]
     assert pairs.info["pairs_per_split"] == {"train": 6, "test": 6}
+    more = load_sub_urmp(tree, splits=("train",), instruments=["cello"], image_size=16, sample_rate=8000,
+                         max_per_instrument=CHUNKS + 1)
+    assert sorted(more.performances) == ["cello00"] * (CHUNKS // 2 + 1) + ["cello01"] * ((CHUNKS + 1) // 2)
 
 
 def test_chosen_splits_and_instruments(tree):

@@ -355,6 +355,25 @@ def spearman_interval(rho: float, n: int, level: float = LEVEL) -> tuple[float, 
     return math.tanh(z - half), math.tanh(z + half)
 
 
+def correlation_exceeds(claim: str, r_ab: float, r_ac: float, r_bc: float, n: int, level: float = LEVEL) -> Finding:
+    """``claim`` says corr(a, b) exceeds corr(a, c), both measured on the same ``n`` independent items (so the two
+    estimates are dependent through ``r_bc``): Steiger's (1980) Z on Fisher z values, Fieller's 1.06 / (n - 3) for
+    Spearman correlations. Holds when Z is above the two-sided quantile at ``level``, does not hold when below its
+    negative; n <= 3 is inconclusive."""
+    values = (r_ab, r_ac, r_bc)
+    if n <= 3 or not all(math.isfinite(v) for v in values):
+        return Finding(claim, INCONCLUSIVE, f"rho {r_ab:.3f} against {r_ac:.3f} over {n} effective items: too few")
+    r_ab, r_ac, r_bc = (max(-0.999999, min(0.999999, v)) for v in values)
+    mean = (r_ab + r_ac) / 2
+    psi = r_bc * (1 - 2 * mean ** 2) - 0.5 * mean ** 2 * (1 - 2 * mean ** 2 - r_bc ** 2)
+    c = psi / (1 - mean ** 2) ** 2
+    z = (math.atanh(r_ab) - math.atanh(r_ac)) * math.sqrt((n - 3) / 1.06) / math.sqrt(max(2 - 2 * c, 1e-12))
+    q = _quantile(level, None)
+    status = HOLDS if z > q else FAILS if z < -q else INCONCLUSIVE
+    return Finding(claim, status, f"rho {r_ab:.3f} against {r_ac:.3f} (their correlation {r_bc:.3f}), Steiger's "
+                                  f"Z = {z:.2f} over {n} effective items, against +-{q:.2f}")
+
+
 def findings_table(findings: Sequence[Finding]):
     """The findings as a DataFrame: claim, verdict, evidence."""
     import pandas as pd

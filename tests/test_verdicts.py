@@ -635,3 +635,23 @@ def test_cluster_bootstrap_se_counts_units_not_values():
     assert copies == pytest.approx(single, rel=0.1)
     assert verdicts.cluster_bootstrap_se([np.ones(3)] * 5, mean) == 0.0
     assert np.isnan(verdicts.cluster_bootstrap_se([values[:5], values[5:]], mean))  # two units: no spread to speak of
+
+
+def test_correlation_exceeds_known_value_and_null_rate():
+    # Steiger's Z by hand for r_ab 0.5, r_ac 0.3, r_bc 0.4 over n - 3 = 100: 2.007 (Spearman's 1.06 included)
+    found = verdicts.correlation_exceeds("c", 0.5, 0.3, 0.4, 103)
+    assert found.status == HOLDS and "Z = 2.01 " in found.evidence
+    assert verdicts.correlation_exceeds("c", 0.3, 0.5, 0.4, 103).status == FAILS
+    assert verdicts.correlation_exceeds("c", 0.5, 0.3, 0.4, 3).status == INCONCLUSIVE
+    assert verdicts.correlation_exceeds("c", float("nan"), 0.3, 0.4, 50).status == INCONCLUSIVE
+    # under the null (b and c equally correlated with a), Spearman's rho at n = 30: false verdicts near 5 %
+    from scipy.stats import spearmanr
+
+    rng = np.random.default_rng(0)
+    cov = [[1, 0.4, 0.4], [0.4, 1, 0.3], [0.4, 0.3, 1]]
+    false = 0
+    for _ in range(400):
+        a, b, c = rng.multivariate_normal(np.zeros(3), cov, size=30).T
+        r = [spearmanr(x, y)[0] for x, y in ((a, b), (a, c), (b, c))]
+        false += verdicts.correlation_exceeds("c", *r, 30).status != INCONCLUSIVE
+    assert false / 400 <= 0.08

@@ -49,7 +49,8 @@ def train_pose_model(instrument: str, data: InstrumentData, encoders: Encoders, 
     notes = None if data.pairs.notes is None else torch.as_tensor(np.asarray(data.pairs.notes)[train])
     result, _, _ = fit_cached("chen_pose", key, generator, discriminator, (data.images[train], cond[train], notes),
                               config.epochs, seed=seed, device=device, config=config.training())
-    return {"instrument": instrument, "generator": result.generator.eval(), "config": config, "cond": cond}
+    return {"instrument": instrument, "generator": result.generator.eval(), "config": config, "cond": cond,
+            "start_generator": start["generator"]}
 
 
 HAND_BINS = 5  # the hand reader sorts pictures into this many hand places (quantiles of the training pictures)
@@ -85,15 +86,24 @@ def read_hand(reader: TrainedClassifier, images: np.ndarray) -> np.ndarray:
     return reader.predict_proba(images_to_tensor(images)) @ np.arange(HAND_BINS, dtype=float)
 
 
+def _centred(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """``values`` centred within each group (a performance: one player, whose size and place shift the measured
+    hand), over its finite values; NaN stays NaN."""
+    ok = np.isfinite(values)
+    out = np.full(len(values), np.nan)
+    for k in np.unique(groups):
+        both = ok & (groups == k)
+        out[both] = values[both] - values[both].mean()
+    return out
+
+
 def _centred_spearman(truth: np.ndarray, measured: np.ndarray, groups: np.ndarray) -> tuple[float, int]:
-    """Spearman's rho after centring both sides within each group (a performance: one player, whose size and place
-    shift the measured hand); NaN values are left out."""
+    """Spearman's rho after centring both sides within each group; NaN values are left out."""
     ok = np.isfinite(measured)
     if ok.sum() < 3:
         return float("nan"), int(ok.sum())
-    t, m, g = truth[ok], measured[ok], groups[ok]
-    t_c = t - np.array([t[g == k].mean() for k in g])
-    m_c = m - np.array([m[g == k].mean() for k in g])
+    t_c = _centred(np.where(ok, truth, np.nan), groups)[ok]
+    m_c = _centred(measured, groups)[ok]
     if np.std(m_c) == 0 or np.std(t_c) == 0:
         return float("nan"), int(ok.sum())
     return float(spearmanr(t_c, m_c)[0]), int(ok.sum())
@@ -105,7 +115,7 @@ def pose_measure(model: Mapping[str, Any], data: InstrumentData, seed: int = 0, 
     between the hand place the note asks for (``pairs.hand``) and the hand place read from pictures: on the real
     test pictures by the glove colour (:func:`a2vlib.studies.chen2017.urmp.musicians.hand_position`, exact: the ceiling) and by the
     hand reader (how well it reads players it has not seen); on the images generated from the test sounds, and from
-    the same sounds shuffled (what chance gives), by the reader. ``glove_found``: generated images in which the
+    the same sounds shuffled (what chance gives), and from S2I-C, the model it started from, by the reader. ``glove_found``: generated images in which the
     glove colour was found at all."""
     inst = model["instrument"]
     idx = data.idx("test", inst)
@@ -117,11 +127,18 @@ def pose_measure(model: Mapping[str, Any], data: InstrumentData, seed: int = 0, 
         raise ParamsError("pose: these pairs carry no hand places (real data); the pose measure needs rendered pairs")
     reader = hand_reader(inst, data.images.shape[-1], reader_pictures, reader_epochs, seed)
     real = data.pairs.images[idx]
+    # S2I-C, from which the pose model started, on the same sounds: what eq. 6's training added
+    s2i_c = generate_images(model["start_generator"], model["cond"][idx], model["config"].z_dim, seed=seed)
+    read = {name: read_hand(reader, images) for name, images in (("gen", gen), ("s2i_c", s2i_c), ("shuf", base))}
     return {"instrument": inst,
             "rho_real_glove": _centred_spearman(truth, musicians.hand_position(real, inst), perf)[0],
             "rho_real_reader": _centred_spearman(truth, read_hand(reader, real), perf)[0],
-            "rho_generated": _centred_spearman(truth, read_hand(reader, gen), perf)[0],
-            "rho_shuffled_sounds": _centred_spearman(truth, read_hand(reader, base), perf)[0],
+            "rho_generated": _centred_spearman(truth, read["gen"], perf)[0],
+            "rho_shuffled_sounds": _centred_spearman(truth, read["shuf"], perf)[0],
+            "rho_s2i_c": _centred_spearman(truth, read["s2i_c"], perf)[0],
+            # how the generated hand goes with S2I-C's and the shuffled one (the comparisons' dependence)
+            "rho_generated_s2i_c": _centred_spearman(read["gen"], read["s2i_c"], perf)[0],
+            "rho_generated_shuffled": _centred_spearman(read["gen"], read["shuf"], perf)[0],
             "glove_found": int(np.isfinite(musicians.hand_position(gen, inst)).sum()), "n": len(idx)}
 
 
@@ -141,6 +158,13 @@ def pose_findings(table: pd.DataFrame) -> list[verdicts.Finding]:
         mine = _rho_above_zero(f"{inst}: this model's generated hand follows the note (rho > 0)",
                                row["rho_generated"], int(row["n"]), n_eff)
         out.append(verdicts.kit(mine))
+        for other, key, pair in (("S2I-C's, from which it started (what eq. 6's training adds)", "rho_s2i_c",
+                                  "rho_generated_s2i_c"),
+                                 ("for the same sounds shuffled (what chance gives)", "rho_shuffled_sounds",
+                                  "rho_generated_shuffled")):
+            out.append(verdicts.kit(verdicts.correlation_exceeds(
+                f"{inst}: this model's generated hand follows the note more closely than {other}",
+                row["rho_generated"], row[key], row[pair], n_eff)))
         out.append(verdicts.Finding(f"{inst}: a pose-oriented model's hand follows the note (Chen Fig. 10)",
                                     verdicts.INCONCLUSIVE, f"one trained model ({mine.status} for this model): "
                                     "a claim about training needs several trained models (seeds)"))
@@ -187,7 +211,7 @@ def pose_table(models: Sequence[Mapping[str, Any]], data: InstrumentData, seed: 
 
 def pose_metrics(table: pd.DataFrame) -> dict[str, float]:
     return {f"pose_rho.{row.instrument}.{k}": float(row[k]) for _, row in table.iterrows()
-            for k in ("rho_real_glove", "rho_real_reader", "rho_generated", "rho_shuffled_sounds")}
+            for k in ("rho_real_glove", "rho_real_reader", "rho_generated", "rho_shuffled_sounds", "rho_s2i_c")}
 
 
 def pose_rows(models: Sequence[Mapping[str, Any]], data: InstrumentData, n: int = 8, seed: int = 0

@@ -70,20 +70,25 @@ def test_centred_spearman_removes_the_players_offsets():
 
 
 def test_pose_findings_need_rho_beyond_its_error():
-    table = pd.DataFrame([{"instrument": "cello", "rho_real_reader": 0.9, "rho_generated": 0.8, "n": 40},
-                          {"instrument": "violin", "rho_real_reader": 0.9, "rho_generated": 0.1, "n": 40},
-                          {"instrument": "horn", "rho_real_reader": -0.9, "rho_generated": float("nan"), "n": 40}])
+    others = {"rho_s2i_c": 0.1, "rho_generated_s2i_c": 0.0, "rho_shuffled_sounds": 0.0, "rho_generated_shuffled": 0.0}
+    table = pd.DataFrame([{"instrument": "cello", "rho_real_reader": 0.9, "rho_generated": 0.8, "n": 40, **others},
+                          {"instrument": "violin", "rho_real_reader": 0.9, "rho_generated": 0.1, "n": 40, **others},
+                          {"instrument": "horn", "rho_real_reader": -0.9, "rho_generated": float("nan"), "n": 40,
+                           **others}])
     found = pose.pose_findings(table)
-    # per instrument: the reader's check, this model's hand, the paper's claim (never judged from one model)
-    assert [f.status for f in found] == ["holds", "holds", "inconclusive",
-                                         "holds", "inconclusive", "inconclusive",
-                                         "does not hold", "inconclusive", "inconclusive"]
-    assert [f.basis for f in found[:3]] == ["kit", "kit", "paper"]
+    # per instrument: the reader's check, this model's hand, the hand against S2I-C's and against shuffled sounds
+    # (8 effective chunks: 0.8 against 0.1 is not enough), the paper's claim (never judged from one model)
+    assert [f.status for f in found] == ["holds", "holds", "inconclusive", "inconclusive", "inconclusive",
+                                         "holds", "inconclusive", "inconclusive", "inconclusive", "inconclusive",
+                                         "does not hold", "inconclusive", "inconclusive", "inconclusive",
+                                         "inconclusive"]
+    assert [f.basis for f in found[:5]] == ["kit", "kit", "kit", "kit", "paper"]
+    assert "S2I-C's, from which it started" in found[2].claim and "Steiger's Z = 1.47" in found[2].evidence
     # 40 overlapping chunks (0.5 s every 0.1 s) count as 8: rho 0.8 over 8 has the interval tanh(z -+ 1.96
     # sqrt(1.06 / 5))
     z, half = np.arctanh(0.8), 1.959964 * np.sqrt(1.06 / 5)
     assert f"[{np.tanh(z - half):.3f}, {np.tanh(z + half):.3f}] over 40 chunks (8 effective" in found[1].evidence
-    assert "one trained model (holds for this model)" in found[2].evidence
+    assert "one trained model (holds for this model)" in found[4].evidence
 
 
 def test_log_spectral_distance_known_values():
@@ -204,3 +209,17 @@ def test_baseline_is_the_largest_class_share():
     data = InstrumentData(Pairs(), None, None, {}, classes=["bass", "flute", "oboe"])
     assert data.baseline() == 0.5 and data.baseline_label() == "the largest class's share, 0.500; 1/3 = 0.333"
     assert data.baseline("train") == pytest.approx(1 / 3) and data.baseline_label("train") == "1/3"
+
+
+def test_pose_table_measures_the_pose_model_against_s2i_c(tiny):
+    """A one-epoch pose model and its S2I-C start, end to end: every rho the findings compare is there."""
+    data, enc = tiny
+    sizes = {"width": 4, "epochs": 1, "batch_size": 2, "image_size": 32}
+    start = s2i.train_variant("S2I-C", data, enc, sizes, seed=0)
+    models = pose.train_pose_models(["cello"], data, enc, sizes, {("S2I-C", 0): start}, seed=0)
+    table = pose.pose_table(models, data, reader_pictures=40, reader_epochs=1)
+    row = table.loc["cello"]
+    for key in ("rho_generated", "rho_s2i_c", "rho_shuffled_sounds", "rho_generated_s2i_c", "rho_generated_shuffled"):
+        assert key in row and (np.isnan(row[key]) or -1 <= row[key] <= 1)
+    assert set(pose.pose_metrics(table)) >= {"pose_rho.cello.rho_s2i_c"}
+    assert len(pose.pose_findings(table)) == 5

@@ -106,6 +106,22 @@ def _pooled_spearman(table: pd.DataFrame) -> float:
     return float(spearmanr(table.gain, table.object_size).statistic)
 
 
+def _within_sound_spearman(table: pd.DataFrame) -> float:
+    """Spearman(gain, object size) within each sound, averaged over sounds: what a louder version of *one* sound
+    does, without the differences between sounds and classes that a pooled correlation mixes in."""
+    rhos = [_pooled_spearman(g) for _, g in table.groupby("sound")]
+    rhos = [r for r in rhos if np.isfinite(r)]
+    return float(np.mean(rhos)) if rhos else float("nan")
+
+
+def bootstrap_within_sound(table: pd.DataFrame, reps: int = 500, seed: int = 0) -> tuple[float, float]:
+    """:func:`_within_sound_spearman` and its bootstrap standard error over sounds."""
+    groups = [g for _, g in table.groupby("sound")]
+    return _within_sound_spearman(table), verdicts.cluster_bootstrap_se(
+        groups, lambda picked: _within_sound_spearman(
+            pd.concat([g.assign(sound=k) for k, g in enumerate(picked)])), reps=reps, seed=seed)
+
+
 def bootstrap_spearman(table: pd.DataFrame, reps: int = 500, seed: int = 0) -> tuple[float, float]:
     """Pooled Spearman(gain, object size) and its bootstrap standard error over sounds (sounds resampled with
     replacement, all of a sound's images together)."""
@@ -119,7 +135,9 @@ def effect_metrics(effect: pd.DataFrame) -> dict[str, float]:
     all images, and the share of images whose object lies within the real range."""
     inside = effect[effect.in_trained_range]
     rho, se = bootstrap_spearman(inside)
+    within, within_se = bootstrap_within_sound(inside)
     return {"volume_spearman_in_trained_range": rho, "volume_spearman_in_trained_range_se": se,
+            "volume_spearman_within_sound": within, "volume_spearman_within_sound_se": within_se,
             "volume_spearman_all_gains": _pooled_spearman(effect),
             "share_within_real_range": float(inside.within_real_range.mean()) if len(inside) else float("nan"),
             "share_within_real_range_all_gains": float(effect.within_real_range.mean()),
@@ -145,17 +163,19 @@ def truth_spearman(manifest: pd.DataFrame, root: Any, image_size: int = 32) -> f
 def findings(effect: pd.DataFrame, rho_truth: float, rho_target: float = 0.6, share_target: float = 0.8
              ) -> list[verdicts.Finding]:
     """The volume study's claims, judged on the numbers of its one model: that the object grows with the gain (the
-    paper's claim, here about this model only: where the sound stays in the trained range, Spearman against the
-    kit's ``rho_target``, bootstrap spread over sounds); and the kit's checks: the objects stay within the real range (share against ``share_target``), and the
+    paper's claim, here about this model only: where the sound stays in the trained range, Spearman within each
+    sound, averaged over sounds, against the kit's ``rho_target`` (the paper names no figure), bootstrap spread over
+    sounds); and the kit's checks: the objects stay within the real range (share against ``share_target``), and the
     same relation holds in the data."""
     inside = effect[effect.in_trained_range]
-    rho, se = bootstrap_spearman(inside)
+    rho, se = bootstrap_within_sound(inside)
     n_in = int(inside.within_real_range.sum())
     # one trained model: its sounds are independent draws for *this model*, not training runs; the paper's claim
     # gets no verdict from it
     out = [verdicts.kit(verdicts.estimate_at_least(
-               f"this model: the generated object grows with the gain (Spearman, trained range) by at least "
-               f"{rho_target} (one model; no verdict on the paper's claim)", rho, se, rho_target,
+               f"this model: a louder sound gives a larger object (Spearman within each sound, trained range) of "
+               f"at least the kit's target {rho_target} (one model; no verdict on the paper's claim)", rho, se,
+               rho_target,
                how=f"bootstrap over {inside.sound.nunique()} sounds")),
            verdicts.kit(verdicts.proportion_at_least(f"generated objects lie within the real pictures' size range "
                                         f"({effect.attrs.get('real_range', (0, 0))[0]:.3f}-"

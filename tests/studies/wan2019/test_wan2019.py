@@ -310,6 +310,18 @@ def test_bootstrap_spearman():
     assert math.isnan(rho) and math.isnan(se)  # a constant object size has no rank correlation
 
 
+def test_within_sound_spearman_keeps_sounds_apart():
+    """Each sound grows with the gain, but the sounds differ far more than the gain moves them: pooled, the rank
+    correlation is weak; within each sound it is 1."""
+    effect = _constructed_effect([[0.050, 0.051, 0.052], [0.010, 0.011, 0.012], [0.030, 0.031, 0.032],
+                                  [0.001, 0.002, 0.003]])
+    rho, se = volume.bootstrap_within_sound(effect, reps=100)
+    assert rho == 1.0 and se == 0.0
+    assert volume.bootstrap_spearman(effect, reps=10)[0] < 0.3
+    assert volume.findings(effect, 0.95)[0].status == "holds"
+    assert "Spearman within each sound" in volume.findings(effect, 0.95)[0].claim
+
+
 def test_effect_metrics_and_table():
     effect = _constructed_effect([[0.01, 0.03, 0.06, 0.09]] * 3 + [[0.02, 0.04, 0.05, 0.02]], gains=(0.5, 1, 2, 3))
     metrics = volume.effect_metrics(effect)

@@ -223,3 +223,18 @@ def test_pose_table_measures_the_pose_model_against_s2i_c(tiny):
         assert key in row and (np.isnan(row[key]) or -1 <= row[key] <= 1)
     assert set(pose.pose_metrics(table)) >= {"pose_rho.cello.rho_s2i_c"}
     assert len(pose.pose_findings(table)) == 5
+
+
+def test_numpy_resize_frames_is_numpys_resize():
+    from a2vlib.studies.chen2017.i2s_networks import numpy_resize_frames
+
+    spec = torch.arange(2 * 128 * 44, dtype=torch.float32).reshape(2, 1, 128, 44)
+    down = numpy_resize_frames(spec, 34)
+    back = numpy_resize_frames(down, 44)
+    for k in range(2):
+        want_down = np.resize(spec[k, 0].numpy(), (128, 34))
+        np.testing.assert_array_equal(down[k, 0].numpy(), want_down)
+        np.testing.assert_array_equal(back[k, 0].numpy(), np.resize(want_down, (128, 44)))
+    # the round trip keeps the first 128 * 34 values in place and refills the rest from the start
+    assert torch.equal(back.reshape(2, -1)[:, :128 * 34], spec.reshape(2, -1)[:, :128 * 34])
+    assert not torch.equal(back, spec)

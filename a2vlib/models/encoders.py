@@ -17,7 +17,7 @@ import torch
 from torch import Tensor, nn
 
 from a2vlib.core.device import seed_everything
-from a2vlib.core.errors import DataError
+from a2vlib.core.errors import DataError, ParamsError
 from a2vlib.core.progress import progress
 from a2vlib.papers import chen2017
 
@@ -89,23 +89,35 @@ def encodings(model: _EncoderClassifier | StackedAutoencoder, x: Tensor, batch_s
 
 class StackedAutoencoder(nn.Module):
     """S2I-A's sound encoder (Chen §5.1): four stacks trained one after the other to reconstruct their input with
-    MSE. Stacks 1-3: a stride-2 3x3 convolution and its transposed convolution; stack 4: the flattened output of
-    stack 3 projected to 128 values by an FC layer (and back). Input: log-mel (N, 1, 128, frames) in dB, scaled by
-    fixed constants (``offset_db``, ``scale_db``) so that the reconstruction targets are of order 1.
+    MSE. Stacks 1-3: a convolution and its transposed convolution; stack 4: the flattened output of stack 3
+    projected to 128 values by an FC layer (and back). Input: log-mel (N, 1, 128, frames) in dB, scaled by fixed
+    constants (``offset_db``, ``scale_db``) so that the reconstruction targets are of order 1.
 
-    Departure, stated: the paper's stacks keep the size nearly unchanged (its last stack sees 120 x 36); stride 2
-    keeps the FC layer small on a CPU.
+    ``layout="paper"`` (default): unpadded convolutions with kernels 3, 3 and 5 take 128 x 44 to the paper's 120 x 36,
+    and the last one has one channel, so that stack 4 sees "a 2D array of shape 120x36" (4,320 values; the channels
+    of stacks 1-2, ``width``, are the kit's reading: the paper gives none). ``layout="stride2"``: stride-2 3x3
+    convolutions with ``width``, 2 ``width`` and 4 ``width`` channels (an earlier form of the kit's).
     """
 
+    LAYOUTS = ("paper", "stride2")
+
     def __init__(self, n_mels: int = 128, frames: int = 44, width: int = 8, offset_db: float = -50.0,
-                 scale_db: float = 25.0):
+                 scale_db: float = 25.0, layout: str = "paper"):
         super().__init__()
+        if layout not in self.LAYOUTS:
+            raise ParamsError(f"autoencoder layout {layout!r}: use one of {', '.join(self.LAYOUTS)}")
         self.offset_db, self.scale_db = offset_db, scale_db
-        chans = [1, width, width * 2, width * 4]
-        self.enc = nn.ModuleList([nn.Sequential(nn.Conv2d(chans[i], chans[i + 1], 3, 2, 1), nn.ReLU())
-                                  for i in range(3)])
-        self.dec = nn.ModuleList([nn.ConvTranspose2d(chans[i + 1], chans[i], 3, 2, 1, output_padding=1)
-                                  for i in range(3)])
+        if layout == "paper":
+            chans, kernels = [1, width, width, 1], (3, 3, 5)
+            self.enc = nn.ModuleList([nn.Sequential(nn.Conv2d(chans[i], chans[i + 1], kernels[i]), nn.ReLU())
+                                      for i in range(3)])
+            self.dec = nn.ModuleList([nn.ConvTranspose2d(chans[i + 1], chans[i], kernels[i]) for i in range(3)])
+        else:
+            chans = [1, width, width * 2, width * 4]
+            self.enc = nn.ModuleList([nn.Sequential(nn.Conv2d(chans[i], chans[i + 1], 3, 2, 1), nn.ReLU())
+                                      for i in range(3)])
+            self.dec = nn.ModuleList([nn.ConvTranspose2d(chans[i + 1], chans[i], 3, 2, 1, output_padding=1)
+                                      for i in range(3)])
         with torch.no_grad():
             h = torch.zeros(1, 1, n_mels, frames)
             self.shapes = [tuple(h.shape[1:])]

@@ -6,7 +6,7 @@ import pytest
 import soundfile as sf
 import torch
 
-from a2vlib.core.errors import DataError
+from a2vlib.core.errors import DataError, ParamsError
 from a2vlib.models.classifiers import train_classifier
 from a2vlib.models.encoders import (ENCODING_DIM, ImageEncoderClassifier, SoundClassifier, StackedAutoencoder,
                                     encodings, train_autoencoder)
@@ -52,18 +52,30 @@ def test_l2_penalty_shrinks_fc_weights():
     assert fc_norm(0.05) < 0.8 * fc_norm(0.0)
 
 
-def test_autoencoder_trains_stack_by_stack_and_reconstructs_better():
+def test_autoencoder_layouts():
+    """The paper's layout: 128 x 44 -> 120 x 36, one channel, flattened to 4,320 values for the FC stack."""
+    paper, stride2 = StackedAutoencoder(), StackedAutoencoder(layout="stride2")
+    assert paper.shapes == [(1, 128, 44), (8, 126, 42), (8, 124, 40), (1, 120, 36)]
+    assert paper.fc[1].in_features == 4320 and stride2.fc[1].in_features == 32 * 16 * 6
+    h = torch.randn(2, 8, 126, 42)
+    assert paper.reconstruct(h, 1).shape == h.shape
+    with pytest.raises(ParamsError, match="layout 'x'"):
+        StackedAutoencoder(layout="x")
+
+
+@pytest.mark.parametrize("layout", StackedAutoencoder.LAYOUTS)
+def test_autoencoder_trains_stack_by_stack_and_reconstructs_better(layout):
     gen = torch.Generator().manual_seed(0)
     base = torch.randn(4, 1, 128, 44, generator=gen) * 15 - 40
     x = base[torch.randint(0, 4, (96,), generator=gen)] + torch.randn(96, 1, 128, 44, generator=gen)
-    ae = StackedAutoencoder()
+    ae = StackedAutoencoder(layout=layout)
     history = train_autoencoder(ae, x, epochs_per_stack=4, seed=0)
     assert [h["stack"] for h in history] == [1] * 4 + [2] * 4 + [3] * 4 + [4] * 4
     for k in range(1, 5):
         mse = [h["mse"] for h in history if h["stack"] == k]
         assert mse[-1] < mse[0]
     assert encodings(ae, x[:5]).shape == (5, ENCODING_DIM)
-    again = StackedAutoencoder()
+    again = StackedAutoencoder(layout=layout)
     train_autoencoder(again, x, epochs_per_stack=4, seed=0)
     assert torch.equal(encodings(ae, x[:5]), encodings(again, x[:5]))  # deterministic for a seed
 

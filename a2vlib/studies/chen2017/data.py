@@ -127,7 +127,7 @@ def _shift_and_tint(max_shift: int = 3, max_tint: float = 0.2):
     return augment
 
 
-ENCODER_RECIPE = 3  # bump when the training recipe (augmentations, penalties) changes: it is part of the cache key
+ENCODER_RECIPE = 4  # bump when the training recipe (augmentations, penalties) changes: it is part of the cache key
 
 
 @dataclass

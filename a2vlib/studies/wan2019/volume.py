@@ -109,9 +109,19 @@ def _pooled_spearman(table: pd.DataFrame) -> float:
 def _within_sound_spearman(table: pd.DataFrame) -> float:
     """Spearman(gain, object size) within each sound, averaged over sounds: what a louder version of *one* sound
     does, without the differences between sounds and classes that a pooled correlation mixes in."""
-    rhos = [_pooled_spearman(g) for _, g in table.groupby("sound")]
+    rhos = [_sound_spearman(g) for _, g in table.groupby("sound")]
     rhos = [r for r in rhos if np.isfinite(r)]
     return float(np.mean(rhos)) if rhos else float("nan")
+
+
+def _sound_spearman(one: pd.DataFrame) -> float:
+    """One sound's Spearman(gain, object size): from two gains on (a sound near the edge of the trained range has
+    few); 0 when the object does not change with the gain (it did not grow); NaN with fewer than two gains."""
+    if one.gain.nunique() < 2:
+        return float("nan")
+    if one.object_size.nunique() < 2:
+        return 0.0
+    return float(spearmanr(one.gain, one.object_size).statistic)
 
 
 def bootstrap_within_sound(table: pd.DataFrame, reps: int = 500, seed: int = 0) -> tuple[float, float]:

@@ -319,6 +319,9 @@ def test_within_sound_spearman_keeps_sounds_apart():
     assert rho == 1.0 and se == 0.0
     assert volume.bootstrap_spearman(effect, reps=10)[0] < 0.3
     assert volume.findings(effect, 0.95)[0].status == "holds"
+    # a sound with two gains in range counts; one whose object does not change counts as no growth (0)
+    edge = _constructed_effect([[0.01, 0.02, 0.03], [0.02, 0.02, 0.02], [0.01, 0.03, 0.02]], gains=(0.5, 1.0, 2.5))
+    assert volume._within_sound_spearman(edge[edge.in_trained_range]) == pytest.approx((1.0 + 0.0 + 1.0) / 3)
     assert "Spearman within each sound" in volume.findings(effect, 0.95)[0].claim
 
 

@@ -71,9 +71,9 @@ class InstrumentData:
 
     def baseline(self, split: str = "test") -> float:
         """What a classifier that always answers one class scores on ``split`` at best: the largest class's share.
-        1/13 on the kit's balanced instruments; Sub-URMP's test split is not balanced (double bass 13.2 %), and Chen's
-        own classifier "outputs the class with the most images" when it knows nothing, so accuracies are judged
-        against this share, not 1/13."""
+        1/13 on the kit's balanced instruments; Sub-URMP's test split is not balanced (Chen's Table 2, in
+        ``a2vlib.papers.chen2017``), and Chen's own classifier "outputs the class with the most images" when it knows
+        nothing, so accuracies are judged against this share, not 1/13."""
         labels = self.labels(self.idx(split))
         return max(labels.count(c) for c in set(labels)) / len(labels) if labels else float("nan")
 

@@ -115,8 +115,8 @@ def pose_measure(model: Mapping[str, Any], data: InstrumentData, seed: int = 0, 
     between the hand place the note asks for (``pairs.hand``) and the hand place read from pictures: on the real
     test pictures by the glove colour (:func:`a2vlib.studies.chen2017.urmp.musicians.hand_position`, exact: the ceiling) and by the
     hand reader (how well it reads players it has not seen); on the images generated from the test sounds, and from
-    the same sounds shuffled (what chance gives), and from S2I-C, the model it started from, by the reader. ``glove_found``: generated images in which the
-    glove colour was found at all."""
+    the same sounds shuffled (what chance gives), and from S2I-C, the model it started from, by the reader.
+    ``glove_found``: generated images in which the glove colour was found at all."""
     inst = model["instrument"]
     idx = data.idx("test", inst)
     truth, perf = np.asarray(data.pairs.hand)[idx], np.asarray(data.pairs.performances)[idx]

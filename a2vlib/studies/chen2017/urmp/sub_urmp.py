@@ -122,7 +122,8 @@ def load_sub_urmp(root: str | os.PathLike, splits: Sequence[str] = ("train", "te
     Images are resized to ``image_size`` x ``image_size``; sounds are resampled to ``sample_rate`` (mono) and cut
     or zero-padded to ``round(chunk_seconds * sample_rate)`` samples. Pairs are ordered by split (as given), by
     instrument (kit order) and by file path; ``max_per_instrument`` keeps k pairs per instrument and split, spread
-    over its performances and over each performance's length (:func:`_spread`). ``notes`` and ``hand`` are None (unknown for real data).
+    over its performances and over each performance's length (:func:`_spread`). ``notes`` and ``hand`` are None
+    (unknown for real data).
 
     Raises :class:`DataError` for a missing or malformed tree, unpaired or unreadable files, chunks of the wrong
     length or no pairs at all, and :class:`ParamsError` for unknown split or instrument names.

@@ -27,18 +27,23 @@ def _check_file(path: Path) -> None:
         raise DataError(f"{path}: video file is empty (0 bytes); re-copy or re-download it")
 
 
-def _square(image, size: int) -> np.ndarray:
-    """Centre crop to a square, then bilinear resize to ``size`` (PIL)."""
+FRAME_FITS = ("centre", "whole")
+
+
+def _square(image, size: int, fit: str = "centre") -> np.ndarray:
+    """``fit="centre"``: centre crop to a square, then bilinear resize to ``size`` (PIL); ``"whole"``: the whole
+    frame resized to ``size`` x ``size`` (its aspect ratio is not kept)."""
     from PIL import Image
 
-    w, h = image.size
-    side = min(w, h)
-    left, top = (w - side) // 2, (h - side) // 2
-    image = image.crop((left, top, left + side, top + side))
+    if fit == "centre":
+        w, h = image.size
+        side = min(w, h)
+        left, top = (w - side) // 2, (h - side) // 2
+        image = image.crop((left, top, left + side, top + side))
     return np.asarray(image.resize((size, size), Image.BILINEAR), dtype=np.uint8)
 
 
-def _decode(path: Path, size: int, max_seconds: float | None):
+def _decode(path: Path, size: int, max_seconds: float | None, fit: str = "centre"):
     """(frame times, frames, source frame rate, audio start time, audio (channels, samples) float32 or None,
     audio rate or None)."""
     import av
@@ -64,7 +69,7 @@ def _decode(path: Path, size: int, max_seconds: float | None):
                         if max_seconds is not None and times and t - times[0] > max_seconds + 0.5:
                             continue
                         times.append(float(t))
-                        frames.append(_square(frame.to_image(), size))
+                        frames.append(_square(frame.to_image(), size, fit))
                     else:
                         if resampler is None:
                             resampler = av.AudioResampler(format="fltp")  # float planar, channels kept
@@ -87,12 +92,13 @@ def _decode(path: Path, size: int, max_seconds: float | None):
 
 
 def read_video(path: str | os.PathLike, fps: int = 30, size: int = 64, sample_rate: int = 44100,
-               max_seconds: float | None = None, require_audio: bool = True
+               max_seconds: float | None = None, require_audio: bool = True, fit: str = "centre"
                ) -> tuple[np.ndarray, np.ndarray | None, int]:
     """Read a video as ``(frames, audio, sample_rate)``.
 
     ``frames``: uint8 (T, size, size, 3) at ``fps``, each the source frame nearest in time, centre-cropped to a
-    square and resized (bilinear). ``audio``: float32 mono at ``sample_rate``, starting at the first video frame and
+    square and resized (bilinear), or with ``fit="whole"`` the whole frame resized to the square. ``audio``: float32
+    mono at ``sample_rate``, starting at the first video frame and
     exactly ``T / fps`` seconds long (zero-padded where the track is shorter); None when the file has no sound and
     ``require_audio`` is False. ``max_seconds`` keeps only the start.
     Raises :class:`DataError` for a missing, empty, undecodable or too short file, or one without a video stream,
@@ -101,8 +107,10 @@ def read_video(path: str | os.PathLike, fps: int = 30, size: int = 64, sample_ra
     path = Path(path)
     if not (isinstance(fps, (int, np.integer)) and fps > 0) or not (isinstance(size, (int, np.integer)) and size > 0):
         raise DataError(f"{path}: fps={fps!r}, size={size!r}: give positive integers")
+    if fit not in FRAME_FITS:
+        raise DataError(f"{path}: fit={fit!r}: use one of {', '.join(FRAME_FITS)}")
     _check_file(path)
-    times, frames, src_rate, a_start, sound, a_rate = _decode(path, int(size), max_seconds)
+    times, frames, src_rate, a_start, sound, a_rate = _decode(path, int(size), max_seconds, fit)
     if sound is None and require_audio:
         raise DataError(f"{path}: no sound track (or an empty one); give a video with sound, or pass "
                         "require_audio=False to read the pictures only")

@@ -65,6 +65,10 @@ def test_frames_are_centre_cropped_to_a_square(tmp_path):
     out, audio, _ = read_video(path, size=24, require_audio=False)
     assert audio is None and out.shape == (4, 24, 24, 3)
     assert out[..., 1].min() > 170 and out[..., 0].max() < 40
+    whole, _, _ = read_video(path, size=24, require_audio=False, fit="whole")  # the whole frame, squeezed
+    assert whole.shape == (4, 24, 24, 3) and whole[:, :, :4, 1].max() < 40 and whole[:, :, 10:14, 1].min() > 170
+    with pytest.raises(DataError, match="fit='x'"):
+        read_video(path, fit="x")
 
 
 def test_video_without_sound(tmp_path):

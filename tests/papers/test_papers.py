@@ -326,10 +326,13 @@ def test_liu_generator_lengths_follow_the_strides() -> None:
 
 def test_liu_osg_is_eq12_of_its_parts() -> None:
     """OSG = 0.57 MMS + 0.52 MSF + 0.45 RMS (eq. 12) holds for the rows of Tables 6 and 7 up to rounding, except the
-    rows listed in OSG_NOT_EQ12 (misprints in the paper), which must really be off."""
+    rows listed in OSG_NOT_EQ12 (misprints in the paper), which must really be off. Rounding: each printed cell is
+    within 0.00005 of its value, so eq. 12 of printed parts is within 0.00005 x (1 + 0.57 + 0.52 + 0.45) of the
+    printed OSG."""
     r = {k: q.value for k, q in liu_v2ra.OSG_WEIGHTS.items()}
+    rounding = 0.00005 * (1 + sum(r.values()))
     for name in ("TABLE6", "TABLE7"):
         for k, row in getattr(liu_v2ra, name).items():
             osg = r["mms"] * row["mms"].value + r["msf"] * row["msf"].value + r["rms"] * row["rms"].value
-            off = abs(osg - row["osg"].value) > 1e-3
+            off = abs(osg - row["osg"].value) > rounding
             assert off == (f"{name}.{k}" in liu_v2ra.OSG_NOT_EQ12), (name, k, round(osg, 4), row["osg"].value)

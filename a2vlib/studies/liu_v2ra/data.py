@@ -3,20 +3,23 @@ split by clip (Liu §4.1: 75 % / 25 %), with the true event times of every segme
 """
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
 
-from a2vlib.core.errors import ParamsError
+from a2vlib.core.errors import ParamsError, WeightsError
 from a2vlib.data.image_io import resize_images
 from a2vlib.studies.liu_v2ra.clips.impacts import ImpactConfig, VideoClips, generate
+from a2vlib.studies.liu_v2ra.clips.videos import folder_digest, read_video_clips, video_files
 from a2vlib.studies.liu_v2ra.video_encoding import encode_clip, frame_features
 
 
-ENCODING_VERSION = 2  # 2: the p frames of a second spread evenly over it (eq. 3)
+ENCODING_VERSION = 3  # 2: the p frames of a second spread evenly over it; 3: zeros in blocks between them (eq. 3)
 
 
 def impact_config(params: Mapping[str, Any]) -> ImpactConfig:
@@ -26,8 +29,8 @@ def impact_config(params: Mapping[str, Any]) -> ImpactConfig:
 
 
 def random_crop(frames: np.ndarray, rng: np.random.Generator, keep: float = 0.75) -> np.ndarray:
-    """One random square crop (``keep`` of the side) of a clip's frames, resized back (Table 7's "+ random crop";
-    the default reshapes the whole frame)."""
+    """One random square crop (``keep`` of the side) of a clip's frames, the same for all of them, resized back
+    (Table 7's "+ random crop"; the default reshapes the whole frame)."""
     t, h, w, _ = frames.shape
     side = int(round(keep * min(h, w)))
     y0, x0 = int(rng.integers(0, h - side + 1)), int(rng.integers(0, w - side + 1))
@@ -35,12 +38,30 @@ def random_crop(frames: np.ndarray, rng: np.random.Generator, keep: float = 0.75
     return resize_images(crop, h, w)
 
 
+CROPS = 8  # random crops drawn per clip for Table 7's "+ random crop" (a fresh one of them at every use)
+
+
+class CropDraws(torch.utils.data.Dataset):
+    """Training segments whose condition is one of ``crops`` (CROPS, n, 1, sr), drawn at each access from torch's
+    random stream (which the trainer seeds and checkpoints, so a run repeats and resumes exactly)."""
+
+    def __init__(self, audio: torch.Tensor, crops: torch.Tensor):
+        self.audio, self.crops = audio, crops
+
+    def __len__(self) -> int:
+        return len(self.audio)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        k = int(torch.randint(len(self.crops), (1,)))
+        return self.audio[i], self.crops[k, i]
+
+
 @dataclass
 class V2RAData:
     clips: VideoClips
     encoder: str
     cond: np.ndarray  # (N clips, seconds * sr) the tiled video features
-    cond_cropped: np.ndarray | None = None
+    cond_crops: np.ndarray | None = None  # (CROPS, N clips, seconds * sr): each clip's frames cropped CROPS ways
     key: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -52,14 +73,28 @@ class V2RAData:
             raise ParamsError(f"category {category!r} is not in the data; use one of {sorted(set(self.clips.categories))}")
         return self.clips.indices(split, category)
 
-    def segments(self, category: str, split: str, cropped: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    def segments(self, category: str, split: str) -> tuple[torch.Tensor, torch.Tensor]:
         """(audio X, condition V), each (n, 1, sr): every whole second of every clip of ``category`` in ``split``."""
+        audio, cond = self._audio(category, split), self._cond(self.cond, category, split)
+        return audio, cond
+
+    def crop_segments(self, category: str) -> "CropDraws":
+        """The training segments of ``category`` for Table 7's "+ random crop": each use of a segment draws one of
+        its clip's :data:`CROPS` crops afresh (a new crop each epoch, from a fixed pool so that the frame encoder
+        runs once per crop); test segments are never cropped."""
+        if self.cond_crops is None:
+            raise ParamsError("these data were built without crops; build them with v2ra_data(params, with_crop=True)")
+        crops = torch.stack([self._cond(c, category, "train") for c in self.cond_crops])
+        return CropDraws(self._audio(category, "train"), crops)
+
+    def _audio(self, category: str, split: str) -> torch.Tensor:
         idx = self.clip_indices(category, split)
-        sr = self.sample_rate
-        cond = self.cond_cropped if cropped else self.cond
-        seconds = cond.shape[1] // sr
+        sr, seconds = self.sample_rate, self.cond.shape[1] // self.sample_rate
         audio = np.stack([self.clips.audio[i][:seconds * sr] for i in idx]).reshape(-1, 1, sr)
-        return torch.from_numpy(audio.astype(np.float32)), torch.from_numpy(cond[idx].reshape(-1, 1, sr))
+        return torch.from_numpy(audio.astype(np.float32))
+
+    def _cond(self, cond: np.ndarray, category: str, split: str) -> torch.Tensor:
+        return torch.from_numpy(cond[self.clip_indices(category, split)].reshape(-1, 1, self.sample_rate))
 
     def segment_events(self, category: str, split: str) -> list[np.ndarray]:
         """True event onsets (seconds from the segment's start) of every segment, in :meth:`segments`' order."""
@@ -71,34 +106,94 @@ class V2RAData:
         return out
 
     def clean_reference(self, category: str, folder: str = "") -> np.ndarray:
-        """Peak-match's reference recording for ``category``: from ``folder`` (a bank of the user's recordings: the
-        first audio file whose name contains the category, else the first audio file), or by default a clean
-        rendered recording of the category from the training clips."""
+        """The in-family reference for ``category``: from ``folder`` when given (see :meth:`peak_reference`), else a
+        clean rendered recording of the category from the training clips (made by the synthesiser that made the
+        test clips, which favours peak-match)."""
         if folder:
             return reference_from_folder(folder, category, self.sample_rate)
         i = self.clip_indices(category, "train")[0]
         clean = self.clips.clean_audio[i] if self.clips.clean_audio is not None else self.clips.audio[i]
         return np.asarray(clean, dtype=np.float32)
 
+    def peak_reference(self, category: str, bank: str = "percussion", folder: str = "") -> np.ndarray:
+        """Peak-match's reference recording for ``category``: from ``folder`` (a bank of the user's recordings: the
+        first audio file whose name contains the category, else the first audio file) when given; else from
+        ``bank``: ``percussion`` (the default: sampled hits of the General MIDI soundfont, :data:`PERCUSSION_BANK`,
+        recordings from outside the clips' synthesiser, as Liu et al. drew theirs from a sound-effect library) or
+        ``in_family`` (:meth:`clean_reference`)."""
+        if folder or bank == "in_family":
+            return self.clean_reference(category, folder)
+        if bank != "percussion":
+            raise ParamsError(f"peak_reference_bank {bank!r}: unknown; use percussion or in_family")
+        return percussion_reference(category, self.sample_rate)
+
+
+#: The out-of-family reference per category: a General MIDI sound of the soundfont, (program, key, drum kit?).
+#: Percussion keys of the standard kit (bank 128, program 0) where one fits, else a melodic sound-effect program.
+PERCUSSION_BANK: dict[str, tuple[int, int, bool]] = {
+    "wood": (0, 76, True),        # hi wood block
+    "plastic": (0, 75, True),     # claves
+    "gravel": (0, 70, True),      # maracas
+    "cloth": (0, 39, True),       # hand clap
+    "dog": (0, 36, True),         # bass drum 1 (General MIDI has no dog)
+    "fireworks": (127, 60, False),  # gunshot
+    "bird": (123, 72, False),     # bird tweet
+}
+
+
+def percussion_reference(category: str, sample_rate: int, hits: int = 4, spacing_s: float = 0.3) -> np.ndarray:
+    """``hits`` strikes of the category's :data:`PERCUSSION_BANK` sound, ``spacing_s`` apart, peak 0.9."""
+    from a2vlib.core.errors import DataError
+    from a2vlib.data.soundfont import render_notes
+
+    program, key, drums = PERCUSSION_BANK.get(category, (0, 76, True))
+    n = int(round((0.1 + hits * spacing_s + 0.3) * sample_rate))
+    y = render_notes([(0.1 + k * spacing_s, key, 110, 0.2) for k in range(hits)], sample_rate, n, program, drums=drums)
+    peak = float(np.abs(y).max())
+    if peak <= 0:
+        raise DataError(f"the soundfont rendered silence for {category!r} (program {program}, key {key}); give "
+                        "peak_reference_dir or peak_reference_bank: in_family")
+    return (0.9 * y / peak).astype(np.float32)
+
 
 def v2ra_data(params: Mapping[str, Any], with_crop: bool = False) -> V2RAData:
-    """The clips of ``params`` and their conditions (eq. 3) by the frame encoder ``params['frame_encoder']``."""
-    clips = generate(impact_config(params))
+    """The clips of ``params`` (rendered, or the videos under ``params['video_root']``:
+    :mod:`a2vlib.studies.liu_v2ra.clips.videos`) and their conditions (eq. 3) by the frame encoder
+    ``params['frame_encoder']``, or by ``params['frame_encoder_fallback']`` (with a warning) when the first one's
+    weights are not on disk; the encoder used is ``V2RAData.encoder``."""
+    root = params.get("video_root", "")
+    if root:
+        files = video_files(root, list(params["categories"]))
+        clips = read_video_clips(root, list(params["categories"]), params["clip_seconds"], params["audio_rate"],
+                                 params["frame_size"])
+        source = {"video_root": str(Path(root).expanduser().resolve()), "files": folder_digest(files),
+                  "seconds": params["clip_seconds"], "sample_rate": params["audio_rate"], "size": params["frame_size"]}
+    else:
+        clips = generate(impact_config(params))
+        source = dict(impact_config(params).__dict__)
     encoder = params["frame_encoder"]
+    fallback = params.get("frame_encoder_fallback", "")
+    if fallback and encoder != fallback:
+        try:  # the paper's VGG19 only where its weights are on disk: say so, and use the stated fallback
+            frame_features(clips.frames[0][:1], encoder)
+        except WeightsError as exc:
+            warnings.warn(f"frame_encoder {encoder!r} is not available ({exc}); using frame_encoder_fallback "
+                          f"{fallback!r}", stacklevel=2)
+            encoder = fallback
 
     def conditions(frames_of) -> np.ndarray:
         return np.stack([encode_clip(frame_features(frames_of(i), encoder), clips.fps, clips.sample_rate)
                          for i in range(len(clips.categories))])
 
     cond = conditions(lambda i: clips.frames[i])
-    cropped = None
+    crops = None
     if with_crop:
         rng = np.random.default_rng(params["seed"])
-        cropped = conditions(lambda i: random_crop(clips.frames[i], rng))
+        crops = np.stack([conditions(lambda i: random_crop(clips.frames[i], rng)) for _ in range(CROPS)])
     # the encoding's version is in the key: a change of how frames are picked or tiled must not reuse old models
-    key = {"clips": {k: v for k, v in impact_config(params).__dict__.items()}, "encoder": encoder,
-           "encoding": ENCODING_VERSION}
-    return V2RAData(clips, encoder, cond, cropped, key)
+    key = {"clips": source, "encoder": encoder,
+           "encoding": ENCODING_VERSION, "crops": CROPS if with_crop else 0}
+    return V2RAData(clips, encoder, cond, crops, key)
 
 
 def event_frames(data: V2RAData, before: int = 3, after: int = 3) -> tuple[list[list[np.ndarray]], list[str], list[str]]:
@@ -106,7 +201,8 @@ def event_frames(data: V2RAData, before: int = 3, after: int = 3) -> tuple[list[
     rows, labels = [], []
     for cat in dict.fromkeys(data.clips.categories):
         i = data.clip_indices(cat, "test")[0]
-        ev = int(np.asarray(data.clips.event_frames[i])[0])
+        shown = np.asarray(data.clips.event_frames[i])
+        ev = int(shown[0]) if len(shown) else before  # a real video may have no onset: its opening frames
         lo = max(0, ev - before)
         rows.append(list(data.clips.frames[i][lo:ev + after]))
         labels.append(cat)
@@ -127,8 +223,6 @@ def listen_items(data: V2RAData) -> list[dict[str, Any]]:
 
 def reference_from_folder(folder: str, category: str, sample_rate: int) -> np.ndarray:
     """The bank's recording for ``category`` (see :meth:`V2RAData.clean_reference`), read at ``sample_rate``."""
-    from pathlib import Path
-
     from a2vlib.core.errors import DataError
     from a2vlib.data.audio_io import AUDIO_SUFFIXES, read_audio
 

@@ -1,9 +1,10 @@
 """Liu et al.'s two audio optimisation schemes (§3.3): de-noising and peak-match (Algorithm 1).
 
-De-noising: the paper follows a reference [44] that it does not identify, so the de-noiser is a swappable step
-(:data:`DENOISERS`); the kit's is spectral gating: a noise profile (per frequency bin, the 20th percentile of the
-STFT magnitude over time, i.e. the level the clip keeps between events) is subtracted from the magnitude with a
-floor, and the phase is kept.
+De-noising: the paper follows its reference [44], G. Yu, S. Mallat and E. Bacry, "Audio denoising by time-frequency
+block thresholding" (IEEE Trans. Signal Processing 56(5), 2008), the default here: ``block_threshold``
+(:mod:`a2vlib.studies.liu_v2ra.denoising`). The de-noiser is a swappable step (:data:`DENOISERS`); ``spectral_gate``
+is a simpler one: a noise profile (per frequency bin, the 20th percentile of the STFT magnitude over time, i.e. the
+level the clip keeps between events) is subtracted from the magnitude with a floor, and the phase is kept.
 
 Peak-match (Algorithm 1): find the peaks of the generated waveform (and of a reference recording), drop those below
 0.1, and for the i-th generated peak copy ``interval`` samples of the reference, starting at its i-th peak, to the
@@ -19,6 +20,7 @@ from typing import Callable
 import numpy as np
 
 from a2vlib.core.errors import DataError, ParamsError
+from a2vlib.studies.liu_v2ra.denoising import block_threshold
 
 PEAK_THRESHOLD = 0.1  # Algorithm 1, line 4
 
@@ -72,10 +74,10 @@ def spectral_gate(y: np.ndarray, sample_rate: int, percentile: float = 20.0, ove
     return out.astype(np.float32)
 
 
-DENOISERS: dict[str, Callable[..., np.ndarray]] = {"spectral_gate": spectral_gate}
+DENOISERS: dict[str, Callable[..., np.ndarray]] = {"block_threshold": block_threshold, "spectral_gate": spectral_gate}
 
 
-def denoise(y: np.ndarray, sample_rate: int, method: str = "spectral_gate") -> np.ndarray:
+def denoise(y: np.ndarray, sample_rate: int, method: str = "block_threshold") -> np.ndarray:
     """The de-noiser named ``method`` (see :data:`DENOISERS`)."""
     if method not in DENOISERS:
         raise ParamsError(f"denoiser {method!r}: unknown; use one of {', '.join(DENOISERS)}")

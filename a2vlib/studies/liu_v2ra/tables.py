@@ -13,7 +13,7 @@ from a2vlib.core.executor import prefetch
 from a2vlib.studies.liu_v2ra.clips.impacts import MATERIALS
 from a2vlib.papers import liu_v2ra
 from a2vlib.studies.liu_v2ra.data import V2RAData
-from a2vlib.studies.liu_v2ra.experiment import METRICS, evaluate, table8, train
+from a2vlib.studies.liu_v2ra.experiment import METRICS, evaluate, onset_scores, table8, train
 
 PAPER_CATEGORY = {"fireworks": "firework"}  # the paper's Table 8 prints "firework"
 PAPER_STAGE = {"original": "original", "denoised": "denoised", "peakmatched": "peak_match"}
@@ -37,11 +37,13 @@ def evaluate_all(models: Mapping[str, Mapping[str, Any]], data: V2RAData, seed: 
 
 
 def table8_metrics(models: Mapping[str, Mapping[str, Any]], results: Mapping[str, Mapping[str, Any]],
-                   data: V2RAData, method: str, interval_s: float, reference_dir: str = "") -> dict[str, float]:
-    """``table8.<category>.<original|denoised|peakmatched>.<odg|osg>`` (and ``odg_scored``)."""
+                   data: V2RAData, method: str, interval_s: float, reference_dir: str = "",
+                   reference_bank: str = "percussion") -> dict[str, float]:
+    """``table8.<category>.<original|denoised|peakmatched|ground_truth>.<odg|osg>`` (and ``odg_scored``,
+    ``odg_saturated_share``)."""
     out = {}
     for c, m in models.items():
-        ref = data.clean_reference(c, reference_dir)
+        ref = data.peak_reference(c, reference_bank, reference_dir)
         for stage, scores in table8(m, results[c], data, method, interval_s, ref).items():
             for k, v in scores.items():
                 out[f"table8.{c}.{stage}.{k}"] = v
@@ -49,61 +51,96 @@ def table8_metrics(models: Mapping[str, Mapping[str, Any]], results: Mapping[str
 
 
 def table8_frame(table: Mapping[str, Mapping[str, Mapping[str, float]]]) -> pd.DataFrame:
-    """Ours beside the paper's Table 8, a row per category, ODG and OSG per stage."""
+    """Ours, a row per category: ODG and OSG per stage and the kit's ground-truth row, the paper's OSG beside (its
+    ODG is not comparable with ours: the note at :data:`a2vlib.papers.liu_v2ra.TABLE6`; :func:`paper_odg8`)."""
     rows = []
     for c, stages in table.items():
         row = {"category": c}
         paper = liu_v2ra.TABLE8.get(PAPER_CATEGORY.get(c, c), {})
         for stage, scores in stages.items():
-            for k in ("odg", "osg"):
-                row[f"{stage} {k}"] = scores[k]
-                if paper:
-                    row[f"Liu {stage} {k}"] = paper[PAPER_STAGE[stage]][k].value
+            label = "ground truth" if stage == "ground_truth" else stage
+            row[f"{label} odg"], row[f"{label} osg"] = scores["odg"], scores["osg"]
+            if stage == "original":
+                row["saturated ODG share"] = scores.get("odg_saturated_share", np.nan)
+            if paper and stage in PAPER_STAGE:
+                row[f"Liu {stage} osg"] = paper[PAPER_STAGE[stage]]["osg"].value
         rows.append(row)
     return pd.DataFrame(rows).set_index("category").round(4)
 
 
+def paper_odg8(categories: Sequence[str]) -> pd.DataFrame:
+    """The paper's Table 8 ODG as printed, for ``categories``, apart from ours."""
+    rows = []
+    for c in categories:
+        paper = liu_v2ra.TABLE8.get(PAPER_CATEGORY.get(c, c))
+        if paper:
+            rows.append({"category": c, **{f"Liu {s} odg": paper[PAPER_STAGE[s]]["odg"].value for s in PAPER_STAGE}})
+    return pd.DataFrame(rows).set_index("category") if rows else pd.DataFrame()
+
+
 def waveform_rows(results: Mapping[str, Mapping[str, Any]], sample_rate: int
                   ) -> tuple[list[np.ndarray], list[np.ndarray], list[str], int]:
-    """The first test segment of each category: real and generated audio, titles, rate (for viz.waveform_pairs)."""
+    """The first test clip of each category: real and generated audio, titles, rate (for viz.waveform_pairs)."""
     cats = list(results)
-    return ([results[c]["truth"][0] for c in cats], [results[c]["generated"][0] for c in cats], cats, sample_rate)
+    return ([results[c]["truth_clips"][0] for c in cats], [results[c]["generated_clips"][0] for c in cats], cats,
+            sample_rate)
 
 
 def listen_generated(models: Mapping[str, Mapping[str, Any]], results: Mapping[str, Mapping[str, Any]],
-                     data: V2RAData, method: str, interval_s: float, reference_dir: str = "") -> list[dict[str, Any]]:
+                     data: V2RAData, method: str, interval_s: float, reference_dir: str = "",
+                     reference_bank: str = "percussion") -> list[dict[str, Any]]:
     items = []
     for c in models:
-        gen = results[c]["generated"][0]
-        items.append({"category": c, "real": results[c]["truth"][0], "generated": gen,
+        gen = results[c]["generated_clips"][0]
+        items.append({"category": c, "real": results[c]["truth_clips"][0], "generated": gen,
                       "de-noised": denoise(gen, data.sample_rate, method),
-                      "peak-matched": peak_match(gen, data.clean_reference(c, reference_dir), data.sample_rate,
-                                                 interval_s)})
+                      "peak-matched": peak_match(gen, data.peak_reference(c, reference_bank, reference_dir),
+                                                 data.sample_rate, interval_s)})
     return items
 
 
-def pooled_sync(results: Mapping[str, Mapping[str, Any]], categories: Sequence[str] = MATERIALS
-                ) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
-    """Onset errors (ms) of the generated audio pooled over the impact categories that were trained, the number of
-    their events, the same detector's errors on the real audio (what the detector alone costs), and each generated
-    error's test clip (the independent unit for its spread)."""
+def pooled_sync(results: Mapping[str, Mapping[str, Any]], categories: Sequence[str] = MATERIALS) -> pd.DataFrame:
+    """Onsets per test clip (true events, detected and matched within one video frame, for the generated and the
+    real audio) of the impact categories that were trained (all trained categories when none is an impact), with
+    the errors (ms) of the events found within 250 ms in ``attrs``."""
     picked = [r for c, r in results.items() if c in categories] or list(results.values())
+    table = pd.concat([r["onsets"] for r in picked], ignore_index=True)
+    table.attrs["errors_ms"] = np.concatenate([r["sync_errors_ms"] for r in picked]) if picked else np.zeros(0)
+    table.attrs["errors_real_ms"] = (np.concatenate([r["sync_errors_truth_ms"] for r in picked]) if picked
+                                     else np.zeros(0))
+    return table
 
-    def joined(key: str, dtype: Any = float) -> np.ndarray:
-        return np.concatenate([r[key] for r in picked]) if picked else np.zeros(0, dtype=dtype)
 
-    return (joined("sync_errors_ms"), int(sum(r["events"] for r in picked)), joined("sync_errors_truth_ms"),
-            joined("sync_error_clips", int))
-
-
-def sync_metrics(sync_ms: np.ndarray, events: int, truth_ms: np.ndarray) -> dict[str, float]:
+def sync_metrics(onsets: pd.DataFrame) -> dict[str, float]:
+    """Onset precision, recall and F within one video frame, extra onsets per second, for the generated audio and
+    (``*_real_audio``) the same detector on the real audio; the median error of the events found within 250 ms."""
     def median(a: np.ndarray) -> float:
         return float(np.median(a)) if len(a) else float("nan")
 
-    return {"sync_error_ms_median": median(sync_ms),
-            "sync_events_found_share": len(sync_ms) / events if events else float("nan"),
-            "sync_error_ms_median_real_audio": median(truth_ms),
-            "sync_events_found_share_real_audio": len(truth_ms) / events if events else float("nan")}
+    events, seconds = onsets.gen_events.sum(), onsets.gen_seconds.sum()
+    out = {}
+    for who, suffix in (("gen", ""), ("real", "_real_audio")):
+        matched, detected = onsets[f"{who}_matched"].sum(), onsets[f"{who}_detected"].sum()
+        for k, v in onset_scores(matched, detected, events).items():
+            out[f"sync_onset_{k}{suffix}"] = float(v)
+        out[f"sync_extra_onsets_per_s{suffix}"] = float((detected - matched) / seconds) if seconds else float("nan")
+    out["sync_error_ms_median"] = median(onsets.attrs.get("errors_ms", np.zeros(0)))
+    out["sync_error_ms_median_real_audio"] = median(onsets.attrs.get("errors_real_ms", np.zeros(0)))
+    return out
+
+
+def sync_table(onsets: pd.DataFrame) -> pd.DataFrame:
+    """Per category: events, detected, matched, precision, recall, F for the generated and the real audio."""
+    rows = []
+    for c, g in onsets.groupby("category", sort=False):
+        row = {"category": c, "events": int(g.gen_events.sum()), "seconds": float(g.gen_seconds.sum())}
+        for who in ("gen", "real"):
+            row[f"{who} detected"] = int(g[f"{who}_detected"].sum())
+            row[f"{who} matched"] = int(g[f"{who}_matched"].sum())
+            row.update({f"{who} {k}": v for k, v in onset_scores(g[f"{who}_matched"].sum(),
+                                                                   g[f"{who}_detected"].sum(), row["events"]).items()})
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("category").round(3)
 
 
 def table7_runs(data: V2RAData, category: str, rows: Sequence[str], sizes: Mapping[str, Any], seed: int = 0,

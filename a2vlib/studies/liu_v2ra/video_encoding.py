@@ -3,7 +3,8 @@ one condition vector as long as the audio of the same second.
 
 Liu et al. take VGG19's fc6 (4096 values) of each frame; with ``SR`` audio samples per second they keep
 p = floor(SR / F) frames of each second, one every q = floor(fps / p) frames, concatenate their F-long features and
-pad zeros at equal intervals to SR values (eq. 3). Here the frame encoder is pluggable (:data:`FRAME_ENCODERS`):
+pad zeros at equal intervals to SR values (eq. 3); Fig. 3 draws the zeros as blocks between the vectors, the
+kit's default reading (:func:`tile_second`). Here the frame encoder is pluggable (:data:`FRAME_ENCODERS`):
 
 - ``"pixels"``: the frame in grey, area-downsampled to ``pixels_side`` x ``pixels_side`` and scaled to [-1, 1] (the
   kit's default for the CPU profiles: no weights, and motion stays in the numbers);
@@ -36,14 +37,30 @@ def frames_per_second(sample_rate: int, feature_dim: int, fps: int) -> tuple[int
     return p, max(1, fps // p)
 
 
-def tile_second(features: np.ndarray, sample_rate: int) -> np.ndarray:
-    """p feature vectors (p, F) of one second -> one vector of ``sample_rate`` values: the p x F values in order with
-    the missing ``sample_rate - p F`` zeros spread at equal intervals (eq. 3)."""
-    flat = np.asarray(features, dtype=np.float32).reshape(-1)
+ZERO_LAYOUTS = ("gaps", "interleaved")
+
+
+def tile_second(features: np.ndarray, sample_rate: int, zeros: str = "gaps") -> np.ndarray:
+    """p feature vectors (p, F) of one second -> one vector of ``sample_rate`` values, the p x F values in order and
+    the missing ``sample_rate - p F`` zeros "padded in equal intervals" (eq. 3). ``zeros="gaps"`` (the default, as
+    Fig. 3 draws it): each vector is followed by a block of zeros, the blocks as equal as whole samples allow, so
+    that vector k starts at about k / p of the second. ``"interleaved"``: single zeros spread evenly through the
+    values (one every 14-15 samples inside each vector at Liu's size)."""
+    vectors = np.asarray(features, dtype=np.float32)
+    vectors = vectors.reshape(len(vectors), -1) if vectors.ndim > 1 else vectors.reshape(1, -1)
+    flat = vectors.reshape(-1)
     missing = sample_rate - len(flat)
     if missing < 0:
         raise DataError(f"{len(flat)} feature values exceed the {sample_rate} samples of a second")
+    if zeros not in ZERO_LAYOUTS:
+        raise ParamsError(f"zero layout {zeros!r}: unknown; use one of {', '.join(ZERO_LAYOUTS)}")
     out = np.zeros(sample_rate, dtype=np.float32)
+    if zeros == "gaps":
+        p, f = vectors.shape
+        starts = (np.arange(p) * sample_rate) // p  # vector k at floor(k SR / p): the gaps differ by one at most
+        for k in range(p):
+            out[starts[k]:starts[k] + f] = vectors[k]
+        return out
     # positions of the zeros: ``missing`` of them spread evenly; the features fill the rest in order
     zero_at = np.round(np.linspace(0, sample_rate - 1, missing)).astype(int) if missing else np.array([], int)
     # (missing <= sample_rate, so the rounded positions are at least one apart and never collide)
@@ -53,9 +70,9 @@ def tile_second(features: np.ndarray, sample_rate: int) -> np.ndarray:
     return out
 
 
-def encode_clip(frame_features: np.ndarray, fps: int, sample_rate: int) -> np.ndarray:
+def encode_clip(frame_features: np.ndarray, fps: int, sample_rate: int, zeros: str = "gaps") -> np.ndarray:
     """Features of every frame (T, F) of a clip -> the condition (seconds x sample_rate,): per whole second, p frames
-    one every q (eq. 3), tiled. A clip shorter than a second is an error."""
+    one every q (eq. 3), tiled (:func:`tile_second`, ``zeros``). A clip shorter than a second is an error."""
     t, f = frame_features.shape
     seconds = t // fps
     if seconds < 1:
@@ -65,7 +82,7 @@ def encode_clip(frame_features: np.ndarray, fps: int, sample_rate: int) -> np.nd
     # q = floor(fps / p), p q < fps would leave the end of the second out and stretch the rest over it. Liu et al.
     # take v_q, v_2q, ... v_pq; the kit starts at the second's first frame.
     picks = (np.arange(p) * fps) // p
-    parts = [tile_second(frame_features[s * fps + picks], sample_rate) for s in range(seconds)]
+    parts = [tile_second(frame_features[s * fps + picks], sample_rate, zeros) for s in range(seconds)]
     return np.concatenate(parts)
 
 

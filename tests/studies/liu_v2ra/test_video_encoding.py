@@ -16,14 +16,18 @@ def test_frames_per_second_is_eq_3():
 
 
 def test_tile_second_keeps_order_and_spreads_zeros():
-    feats = np.arange(1, 13, dtype=np.float32).reshape(3, 4)  # 12 values into 16 samples
-    out = V.tile_second(feats, 16)
+    feats = np.arange(1, 13, dtype=np.float32).reshape(3, 4)  # 12 values into 17 samples
+    out = V.tile_second(feats, 17)  # Fig. 3: a block of zeros after each vector, vector k at floor(17 k / 3)
+    assert out.tolist() == [1, 2, 3, 4, 0, 5, 6, 7, 8, 0, 0, 9, 10, 11, 12, 0, 0]
+    out = V.tile_second(feats, 16, zeros="interleaved")
     assert out.shape == (16,) and np.count_nonzero(out) == 12
     assert out[out != 0].tolist() == list(range(1, 13))
     gaps = np.flatnonzero(out == 0)
     assert gaps.tolist() == [0, 5, 10, 15]  # equal intervals
     with pytest.raises(DataError, match="exceed"):
         V.tile_second(np.ones((5, 4)), 16)
+    with pytest.raises(ParamsError, match="zero layout 'x'"):
+        V.tile_second(feats, 16, zeros="x")
 
 
 def test_encode_clip_in_whole_seconds():

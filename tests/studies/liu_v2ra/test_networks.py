@@ -22,7 +22,7 @@ def test_generator_lengths_are_table_1_mirrored():
     g = V2RAGenerator(44100, model_size=1)
     printed = [int(liu_v2ra.TABLE1_GENERATOR[f"conv{i}"]["length"].value) for i in range(1, 8)]
     assert layer_lengths(g, 44100) == printed + printed[-2::-1] + [44100]
-    assert g.filter.kernel_size == (513,) and g.filter.bias is None
+    assert g.filter.weight.shape == (1, 1, 513) and not hasattr(g.filter, "bias")  # 513 taps, no bias
 
 
 def test_discriminator_lengths_are_table_2():
@@ -50,3 +50,24 @@ def test_dropout_is_the_noise():
     assert not torch.equal(g(v), g(v))  # dropout on: two draws differ
     g.eval()
     assert torch.equal(g(v), g(v))
+
+
+@pytest.mark.parametrize("channels, taps, length", [(1, 513, 16000), (2, 5, 101), (1, 7, 3)])
+def test_audio_filter_is_the_convolution_it_replaces(channels, taps, length):
+    """The FFT filter gives Conv1d(c, c, taps, padding=taps // 2, bias=False)'s output and gradients up to rounding,
+    starts from the same weights for the same seed and keeps its state-dict key."""
+    from torch import nn
+
+    from a2vlib.studies.liu_v2ra.networks import AudioFilter
+
+    torch.manual_seed(0)
+    fft = AudioFilter(channels, taps)
+    torch.manual_seed(0)
+    conv = nn.Conv1d(channels, channels, taps, padding=taps // 2, bias=False)
+    assert torch.equal(fft.weight, conv.weight) and list(fft.state_dict()) == ["weight"]
+    x = torch.randn(3, channels, length, requires_grad=True)
+    a, b = fft(x), conv(x)
+    assert a.shape == b.shape and torch.allclose(a, b, atol=1e-5, rtol=1e-5)
+    ga, wa = torch.autograd.grad((a ** 2).sum(), (x, fft.weight))
+    gb, wb = torch.autograd.grad((b ** 2).sum(), (x, conv.weight))
+    assert torch.allclose(ga, gb, atol=1e-4, rtol=1e-4) and torch.allclose(wa, wb, atol=1e-3, rtol=1e-4)

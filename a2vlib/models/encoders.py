@@ -55,13 +55,15 @@ class _EncoderClassifier(nn.Module):
 
 
 class SoundClassifier(_EncoderClassifier):
-    """Log-mel spectrograms (N, 1, 128, frames) in dB -> instrument logits; four 3x3 convolutions, each followed by
-    2x2 max pooling, and three FC layers (Chen Fig. 4). Pooled to 4 x 2 before the FC layers so that any
-    spectrogram size works."""
+    """Log-mel spectrograms (N, 1, 128, frames) in dB -> instrument logits; four 3x3 convolutions (``n_layers``: 3
+    for Table 1's shallower column), each followed by 2x2 max pooling, and three FC layers (Chen Fig. 4). Pooled to
+    4 x 2 before the FC layers so that any spectrogram size works (and which band a feature came from is kept)."""
 
-    def __init__(self, n_classes: int, width: int = 16):
-        chans = [1, width, width * 2, width * 4, width * 4]
-        convs = [m for i in range(4) for m in _conv(chans[i], chans[i + 1], pool=True)]
+    def __init__(self, n_classes: int, width: int = 16, n_layers: int = 4):
+        if n_layers not in (3, 4):
+            raise ParamsError(f"SoundClassifier: n_layers={n_layers!r}; Chen et al.'s classifier has 3 or 4 conv layers")
+        chans = [1, width, width * 2, width * 4, width * 4][:n_layers + 1]
+        convs = [m for i in range(n_layers) for m in _conv(chans[i], chans[i + 1], pool=True)]
         super().__init__(nn.Sequential(*convs, nn.AdaptiveAvgPool2d((4, 2))), chans[-1] * 8, n_classes)
         self.norm = nn.BatchNorm2d(1)  # dB values are large and offset: one learned scaling
 

@@ -22,6 +22,7 @@ from a2vlib.training.config import TrainingConfig
 
 CONDITIONINGS = ("projection", "concat", "none")
 SN_VARIANTS = ("power-iteration", "frozen-u")
+D_HEADS = ("paper", "embedding")  # the projection over phi(x), or the public code's 128-d image embedding
 CONCAT_EMBED_DIM = 128  # Reed et al. compress the condition to 128 values before tiling it
 
 def _levels(image_size: int) -> int:
@@ -30,6 +31,14 @@ def _levels(image_size: int) -> int:
     if n < 1 or 4 * 2 ** n != image_size:
         raise A2VError(f"image_size must be a power of two >= 8 (e.g. 32 or 64), got {image_size}")
     return n
+
+
+def _stride2_padding(kernel: int) -> tuple[int, int]:
+    """(padding, output padding) that make a stride-2 convolution of ``kernel`` halve a side exactly and its
+    transposed form double it: 4 -> (1, 0) (DCGAN's), 5 -> (2, 1) (the public code of Wan et al., "SAME")."""
+    if kernel not in (3, 4, 5):
+        raise ParamsError(f"S2IConfig.kernel: {kernel} is not one of 3, 4, 5")
+    return (kernel - 1) // 2, kernel % 2
 
 
 class FrozenSpectralNorm(nn.Module):
@@ -74,7 +83,7 @@ class S2IGenerator(nn.Module):
     """
 
     def __init__(self, cond_dim: int, z_dim: int = 100, image_size: int = 64, width: int = 64,
-                 use_noise: bool = True, channels: int = 3, cond_embed: int = 0):
+                 use_noise: bool = True, channels: int = 3, cond_embed: int = 0, kernel: int = 4):
         super().__init__()
         n = _levels(image_size)
         self.cond_dim, self.z_dim, self.use_noise = cond_dim, z_dim, use_noise
@@ -87,11 +96,12 @@ class S2IGenerator(nn.Module):
         self.project = nn.Sequential(nn.Linear(in_dim, c * 16, bias=False), nn.Unflatten(1, (c, 4, 4)),
                                      nn.BatchNorm2d(c), nn.ReLU(inplace=True))
         layers: list[nn.Module] = []
+        pad, extra = _stride2_padding(kernel)
         for _ in range(n - 1):
-            layers += [nn.ConvTranspose2d(c, c // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(c // 2),
+            layers += [nn.ConvTranspose2d(c, c // 2, kernel, 2, pad, extra, bias=False), nn.BatchNorm2d(c // 2),
                        nn.ReLU(inplace=True)]
             c //= 2
-        layers += [nn.ConvTranspose2d(c, channels, 4, 2, 1), nn.Tanh()]
+        layers += [nn.ConvTranspose2d(c, channels, kernel, 2, pad, extra), nn.Tanh()]
         self.upsample = nn.Sequential(*layers)
 
     def forward(self, s: Tensor, z: Tensor | None = None) -> Tensor:
@@ -121,12 +131,14 @@ class S2IDiscriminator(nn.Module):
     def __init__(self, cond_dim: int, n_classes: int, image_size: int = 64, width: int = 64,
                  spectral_norm: bool = True, conditioning: str = "projection", aux_classifier: bool = True,
                  batchnorm: bool = False, sn_variant: str = "power-iteration", channels: int = 3,
-                 cond_embed: int = CONCAT_EMBED_DIM):
+                 cond_embed: int = CONCAT_EMBED_DIM, kernel: int = 4, head: str = "paper"):
         super().__init__()
         if conditioning not in CONDITIONINGS:
             raise A2VError(f"unknown conditioning {conditioning!r}; choose one of {', '.join(CONDITIONINGS)}")
         if sn_variant not in SN_VARIANTS:
             raise A2VError(f"unknown spectral-norm variant {sn_variant!r}; choose one of {', '.join(SN_VARIANTS)}")
+        if head not in D_HEADS:
+            raise A2VError(f"unknown discriminator head {head!r}; choose one of {', '.join(D_HEADS)}")
         n = _levels(image_size)
         self.conditioning = conditioning
 
@@ -136,7 +148,7 @@ class S2IDiscriminator(nn.Module):
         chans = [channels] + [width * 2 ** i for i in range(n)]
         trunk: list[nn.Module] = []
         for i in range(n):
-            trunk.append(sn(nn.Conv2d(chans[i], chans[i + 1], 4, 2, 1)))
+            trunk.append(sn(nn.Conv2d(chans[i], chans[i + 1], kernel, 2, _stride2_padding(kernel)[0])))
             if batchnorm and i > 0:  # DCGAN: no normalisation on the input layer
                 trunk.append(nn.BatchNorm2d(chans[i + 1]))
             trunk.append(nn.LeakyReLU(0.2, inplace=True))
@@ -149,14 +161,23 @@ class S2IDiscriminator(nn.Module):
             if batchnorm:
                 joint.append(nn.BatchNorm2d(c))
             self.joint = nn.Sequential(*joint, nn.LeakyReLU(0.2, inplace=True))
+        elif conditioning == "projection" and head == "embedding":
+            # the public code's head: a 1x1 conv with BatchNorm, then a 128-d linear image embedding that the
+            # projection, the scalar output and the classifier read; its linear layers without spectral norm
+            self.head = nn.Sequential(sn(nn.Conv2d(c, c, 1)), nn.BatchNorm2d(c), nn.LeakyReLU(0.2, inplace=True),
+                                      nn.Flatten(), nn.Linear(features, CONCAT_EMBED_DIM))
+            features = CONCAT_EMBED_DIM
+            self.embed = nn.Linear(cond_dim, features)
         elif conditioning == "projection":
             self.embed = sn(nn.Linear(cond_dim, features, bias=False))
-        self.psi = sn(nn.Linear(features, 1))
-        self.classifier = sn(nn.Linear(features, n_classes)) if aux_classifier else None
+        plain = head == "embedding" and conditioning == "projection"
+        self.psi = nn.Linear(features, 1) if plain else sn(nn.Linear(features, 1))
+        self.classifier = (None if not aux_classifier else nn.Linear(features, n_classes) if plain
+                           else sn(nn.Linear(features, n_classes)))
 
     def forward(self, x: Tensor, s: Tensor) -> tuple[Tensor, Tensor | None]:
         phi = self.trunk(x)
-        flat = phi.flatten(1)
+        flat = self.head(phi) if hasattr(self, "head") else phi.flatten(1)
         if self.conditioning == "concat":
             e = self.cond_embed(s)[:, :, None, None].expand(-1, -1, phi.shape[2], phi.shape[3])
             logit = self.psi(self.joint(torch.cat([phi, e], dim=1)).flatten(1)).squeeze(1)
@@ -205,6 +226,10 @@ class S2IConfig:
     batch_size: int = 32
     epochs: int = 300
     sampling: str = "shuffle"  # or "class_balanced" (the public code draws batches balanced over classes)
+    negatives: str = "mean"  # D's generated and wrong terms averaged (Reed et al.); "sum": the public code's
+    kernel: int = 4  # the (de)convolutions' kernel (DCGAN's 4; the public code's 5)
+    fresh_g_batches: bool = False  # each G step on a new batch (the public code), not on the D step's
+    d_head: str = "paper"  # "embedding": the public code's projection head (see S2IDiscriminator)
     public_code: bool = False
 
     def __post_init__(self) -> None:
@@ -212,7 +237,10 @@ class S2IConfig:
             raise ParamsError(f"S2IConfig.conditioning: {self.conditioning!r} is not one of {', '.join(CONDITIONINGS)}")
         if self.sn_variant not in SN_VARIANTS:
             raise ParamsError(f"S2IConfig.sn_variant: {self.sn_variant!r} is not one of {', '.join(SN_VARIANTS)}")
+        if self.d_head not in D_HEADS:
+            raise ParamsError(f"S2IConfig.d_head: {self.d_head!r} is not one of {', '.join(D_HEADS)}")
         _levels(self.image_size)
+        _stride2_padding(self.kernel)
         for name in ("width", "d_steps", "g_steps", "batch_size", "epochs", "z_dim"):
             if getattr(self, name) < (0 if name == "z_dim" else 1):
                 raise ParamsError(f"S2IConfig.{name}: {getattr(self, name)} is out of range")
@@ -244,19 +272,21 @@ class S2IConfig:
         return TrainingConfig(loss=self.loss, z_dim=self.z_dim, d_steps=self.d_steps, g_steps=self.g_steps,
                               lr_g=self.lr_g, lr_d=self.lr_d, betas=self.betas, batch_size=self.batch_size,
                               mismatched_term=self.mismatched_term, aux_weight=self.aux_weight,
-                              gp_weight=self.gp_weight, sampling=self.sampling)
+                              gp_weight=self.gp_weight, sampling=self.sampling, negatives=self.negatives,
+                              fresh_g_batches=self.fresh_g_batches)
 
 
 @register("model", "s2i")
 def build_s2i(config: S2IConfig, cond_dim: int, n_classes: int) -> tuple[S2IGenerator, S2IDiscriminator]:
     """The generator and discriminator that ``config`` describes."""
     generator = S2IGenerator(cond_dim, z_dim=config.z_dim, image_size=config.image_size, width=config.width,
-                             use_noise=config.use_noise, cond_embed=config.condition_embedding)
+                             use_noise=config.use_noise, cond_embed=config.condition_embedding, kernel=config.kernel)
     discriminator = S2IDiscriminator(cond_dim, n_classes, image_size=config.image_size, width=config.width,
                                      spectral_norm=config.spectral_norm, conditioning=config.conditioning,
                                      aux_classifier=config.aux_classifier, batchnorm=config.batchnorm_in_d,
                                      sn_variant=config.sn_variant,
-                                     cond_embed=config.condition_embedding or CONCAT_EMBED_DIM)
+                                     cond_embed=config.condition_embedding or CONCAT_EMBED_DIM, kernel=config.kernel,
+                                     head=config.d_head)
     return generator, discriminator
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from a2vlib.core.errors import ParamsError
-from a2vlib.training.losses import GP_WEIGHT, LOSSES  # the one list of losses: where they are implemented
+from a2vlib.training.losses import GP_WEIGHT, LOSSES, NEGATIVES  # the one list of losses: where they are implemented
 
 # How each epoch orders the data: a permutation, or draws balanced over classes (the public code of Wan et al.).
 SAMPLINGS = ("shuffle", "class_balanced")
@@ -38,12 +38,16 @@ class TrainingConfig:
     sampling: str = "shuffle"
     l1_weight: float = 0.0
     adv_weight: float = 1.0
+    negatives: str = "mean"  # the D loss's generated and wrong terms: averaged (Reed et al.) or summed
+    fresh_g_batches: bool = False  # each G step on a newly drawn batch (the public code of Wan et al.), not D's
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:
             raise ParamsError(f"training loss {self.loss!r}: unknown; known: {', '.join(LOSSES)}")
         if self.sampling not in SAMPLINGS:
             raise ParamsError(f"training sampling {self.sampling!r}: not one of {', '.join(SAMPLINGS)}")
+        if self.negatives not in NEGATIVES:
+            raise ParamsError(f"training negatives {self.negatives!r}: not one of {', '.join(NEGATIVES)}")
         for name in ("d_steps", "g_steps", "batch_size"):
             if getattr(self, name) < 1:
                 raise ParamsError(f"training {name} = {getattr(self, name)}: must be at least 1")

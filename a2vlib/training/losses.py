@@ -3,7 +3,8 @@
 Each adversarial loss takes the discriminator's raw scores (logits, shape ``(N,)``) for real pairs, generated pairs
 and, optionally, *wrong* pairs (a real sample with a mismatched condition, Reed et al.'s GAN-CLS term) and returns a
 scalar to minimise. When a wrong pair is given, the discriminator's two negative terms (generated and wrong) are
-averaged, as in Reed et al., so that the real pair keeps the same weight as all negatives together in every kind.
+averaged, as in Reed et al., so that the real pair keeps the same weight as all negatives together in every kind
+(``negatives="sum"`` adds them instead, as the public code of Wan et al. does).
 
 Kinds: ``bce`` (non-saturating), ``hinge`` (Wan et al. eq. 1-2), ``wgan-gp`` (Gulrajani et al.; the caller adds
 ``gp_weight * gradient_penalty(...)``, see :data:`LOSSES`), ``wgan`` (Wasserstein loss without penalty; only the
@@ -25,16 +26,22 @@ from a2vlib.registry import register
 GP_WEIGHT = 10.0  # lambda of Gulrajani et al.
 
 
-def _negatives(fake_term: Tensor, wrong_term: Tensor | None) -> Tensor:
-    """The negative side of a discriminator loss: the fake term, or the mean of the fake and wrong terms."""
-    return fake_term if wrong_term is None else 0.5 * (fake_term + wrong_term)
+NEGATIVES = ("mean", "sum")  # how the generated and wrong terms of a discriminator loss combine
 
 
-def bce_d(real: Tensor, fake: Tensor, wrong: Tensor | None = None) -> Tensor:
+def _negatives(fake_term: Tensor, wrong_term: Tensor | None, negatives: str = "mean") -> Tensor:
+    """The negative side of a discriminator loss: the fake term, or the mean (``negatives="sum"``: the sum) of the
+    fake and wrong terms."""
+    if wrong_term is None:
+        return fake_term
+    return fake_term + wrong_term if negatives == "sum" else 0.5 * (fake_term + wrong_term)
+
+
+def bce_d(real: Tensor, fake: Tensor, wrong: Tensor | None = None, negatives: str = "mean") -> Tensor:
     """-log sigmoid(real) - log(1 - sigmoid(fake)) [wrong pairs -> 0 too, negatives averaged]."""
     wrong_term = None if wrong is None else F.softplus(wrong).mean()
     # softplus(-x) = -log sigmoid(x) and softplus(x) = -log(1 - sigmoid(x)), stable for large |x|
-    return F.softplus(-real).mean() + _negatives(F.softplus(fake).mean(), wrong_term)
+    return F.softplus(-real).mean() + _negatives(F.softplus(fake).mean(), wrong_term, negatives)
 
 
 def bce_g(fake: Tensor) -> Tensor:
@@ -42,16 +49,16 @@ def bce_g(fake: Tensor) -> Tensor:
     return F.softplus(-fake).mean()
 
 
-def hinge_d(real: Tensor, fake: Tensor, wrong: Tensor | None = None) -> Tensor:
+def hinge_d(real: Tensor, fake: Tensor, wrong: Tensor | None = None, negatives: str = "mean") -> Tensor:
     """Wan eq. 2 (adversarial part): relu(1 - real) + relu(1 + fake) [+ relu(1 + wrong), negatives averaged]."""
     wrong_term = None if wrong is None else F.relu(1.0 + wrong).mean()
-    return F.relu(1.0 - real).mean() + _negatives(F.relu(1.0 + fake).mean(), wrong_term)
+    return F.relu(1.0 - real).mean() + _negatives(F.relu(1.0 + fake).mean(), wrong_term, negatives)
 
 
-def wasserstein_d(real: Tensor, fake: Tensor, wrong: Tensor | None = None) -> Tensor:
+def wasserstein_d(real: Tensor, fake: Tensor, wrong: Tensor | None = None, negatives: str = "mean") -> Tensor:
     """Critic loss D(fake) - D(real) [wrong pairs count as fake, averaged]; the penalty is added by the caller."""
     wrong_term = None if wrong is None else wrong.mean()
-    return _negatives(fake.mean(), wrong_term) - real.mean()
+    return _negatives(fake.mean(), wrong_term, negatives) - real.mean()
 
 
 def negative_score_g(fake: Tensor) -> Tensor:
@@ -59,10 +66,10 @@ def negative_score_g(fake: Tensor) -> Tensor:
     return -fake.mean()
 
 
-def lsgan_d(real: Tensor, fake: Tensor, wrong: Tensor | None = None) -> Tensor:
+def lsgan_d(real: Tensor, fake: Tensor, wrong: Tensor | None = None, negatives: str = "mean") -> Tensor:
     """Least squares: 1/2 (D(real) - 1)^2 + 1/2 D(fake)^2 [wrong pairs -> 0 too, negatives averaged]."""
     wrong_term = None if wrong is None else 0.5 * wrong.pow(2).mean()
-    return 0.5 * (real - 1.0).pow(2).mean() + _negatives(0.5 * fake.pow(2).mean(), wrong_term)
+    return 0.5 * (real - 1.0).pow(2).mean() + _negatives(0.5 * fake.pow(2).mean(), wrong_term, negatives)
 
 
 def lsgan_g(fake: Tensor) -> Tensor:

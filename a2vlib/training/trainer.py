@@ -39,6 +39,7 @@ from a2vlib.core.progress import progress
 CHECKPOINT_NAME = "checkpoint.pt"
 # What must match between a run and the checkpoint it resumes: the training configuration and the seed.
 _RESUME_KEYS = (*FIELDS, "seed")
+_ADDED_OPTIONS = {"l1_weight": 0.0, "adv_weight": 1.0, "negatives": "mean", "fresh_g_batches": False}
 
 Batch = tuple[Tensor, Tensor, "Tensor | None"]
 Callback = Callable[["GANTrainer", int, dict[str, Any]], "dict[str, Any] | None"]
@@ -183,7 +184,7 @@ class GANTrainer:
             all_cond, all_labels = whole if whole is not None else (cond, labels)
             wrong = mismatched_indices(all_cond.shape[0], all_labels, device=all_cond.device)
             wrong_out, _ = self._discriminate(x, distributed.share(all_cond[wrong]))
-        terms = {"d_adv": self.loss_spec.d(real_out, fake_out, wrong_out)}
+        terms = {"d_adv": self.loss_spec.d(real_out, fake_out, wrong_out, negatives=self.options["negatives"])}
         if self.loss_spec.gradient_penalty:
             alpha = distributed.share(torch.rand(x.shape[0] * distributed.world()[1], device=x.device,
                                                  dtype=x.dtype))
@@ -207,9 +208,10 @@ class GANTrainer:
             terms["g_aux"] = self.options["aux_weight"] * aux_classifier_loss(fake_cls, labels)
         return {"g_loss": self._update("generator", self.opt_g, terms, where), **terms}
 
-    def _iteration(self, x: Tensor, cond: Tensor, labels: Tensor | None, epoch: int,
-                   it: int, whole: tuple[Tensor, Tensor | None] | None = None) -> list[dict[str, Tensor]]:
-        stats = []
+    def _iteration(self, x: Tensor, cond: Tensor, labels: Tensor | None, epoch: int, it: int,
+                   whole: tuple[Tensor, Tensor | None] | None = None,
+                   fresh: Callable[[], Batch] | None = None) -> list[dict[str, Tensor]]:
+        stats = []  # D steps on the batch, then G steps on it (or each on a batch that ``fresh`` draws)
         for k in range(self.options["d_steps"]):
             stats.append(self._d_step(x, cond, labels, f"epoch {epoch}, iteration {it}, D step {k + 1}", whole))
         # D is frozen during G steps: no gradients for its weights are computed or kept
@@ -217,7 +219,8 @@ class GANTrainer:
             p.requires_grad_(False)
         try:
             for k in range(self.options["g_steps"]):
-                stats.append(self._g_step(x, cond, labels, f"epoch {epoch}, iteration {it}, G step {k + 1}"))
+                xg, cg, lg = fresh() if fresh is not None else (x, cond, labels)
+                stats.append(self._g_step(xg, cg, lg, f"epoch {epoch}, iteration {it}, G step {k + 1}"))
         finally:
             for p in self._d_params:
                 p.requires_grad_(True)
@@ -270,8 +273,8 @@ class GANTrainer:
             raise A2VError(f"no checkpoint at {path}")
         state = torch.load(path, map_location="cpu", weights_only=True)
         saved = {k: tuple(v) if isinstance(v, list) else v for k, v in state["options"].items()}
-        saved.setdefault("l1_weight", 0.0)  # checkpoints from before these terms had neither
-        saved.setdefault("adv_weight", 1.0)
+        for key, value in _ADDED_OPTIONS.items():  # checkpoints from before these options had none of them
+            saved.setdefault(key, value)
         differ = {k: (saved.get(k), self.options[k]) for k in _RESUME_KEYS if saved.get(k) != self.options[k]}
         if differ:
             raise A2VError(f"checkpoint {path} was written with other training options (saved, now): {differ}")
@@ -332,6 +335,11 @@ class GANTrainer:
         counts: dict[str, int] = {}
         n_seen = 0
         parallel = distributed.world()[1] > 1
+
+        def draw() -> Batch:  # a batch drawn afresh, as an epoch orders the data (its own stream: checkpointed)
+            return tuple(None if t is None else t.to(self.device)
+                         for t in samples.batch(distributed.share(self._epoch_order(samples)[:bs])))
+        fresh = draw if self.options["fresh_g_batches"] else None
         for it in range(n_batches):
             batch = order[it * bs:(it + 1) * bs]
             x, cond, labels = samples.batch(distributed.share(batch))
@@ -340,7 +348,7 @@ class GANTrainer:
             whole = samples.batch(batch)[1:] if parallel and self.options["mismatched_term"] else None
             if whole is not None:  # the mismatched pairs are drawn over the whole batch
                 whole = tuple(None if t is None else t.to(self.device) for t in whole)
-            for step in self._iteration(x, cond, labels, epoch, it + 1, whole):
+            for step in self._iteration(x, cond, labels, epoch, it + 1, whole, fresh):
                 for k, v in step.items():
                     sums[k] = sums[k] + v.detach() if k in sums else v.detach()
                     counts[k] = counts.get(k, 0) + 1

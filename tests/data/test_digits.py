@@ -79,12 +79,16 @@ def test_a_named_fsdd_path_that_does_not_exist_is_an_error_not_another_copy(tmp_
         digits.find_fsdd()
 
 
-def test_mnist_holds_out_100_per_digit():
+def test_mnist_sets_the_judges_pictures_apart_and_holds_out_100_per_digit():
     m = digits.mnist()
     assert m["images"].shape == (5000, 28, 28) and m["images"].dtype == np.uint8
     for d in digits.DIGITS:
         assert ((m["labels"] == d) & (m["split"] == "test")).sum() == digits.HELD_OUT_PER_DIGIT
-        assert ((m["labels"] == d) & (m["split"] == "train")).sum() == 500 - digits.HELD_OUT_PER_DIGIT
+        assert ((m["labels"] == d) & (m["split"] == "judge")).sum() == digits.JUDGE_PER_DIGIT
+        assert ((m["labels"] == d) & (m["split"] == "train")).sum() == 500 - digits.HELD_OUT_PER_DIGIT - \
+            digits.JUDGE_PER_DIGIT
+    judge, _ = digits.judge_images("judge")
+    assert judge.shape[0] == 10 * digits.JUDGE_PER_DIGIT
     images, labels = digits.judge_images("test")
     assert images.shape == (1000, 32, 32, 3) and len(labels) == 1000
     assert (images[:, :2] == 0).all() and (images[..., 0] == images[..., 2]).all()  # padded grey
@@ -96,7 +100,7 @@ def test_pairs_match_digits_and_test_pictures_are_held_out(fsdd, cache):
     assert len(pairs) == 80 and (pairs.sound_class == pairs.image_class).all() and pairs.is_consistent.all()
     m = digits.mnist()
     assert (m["labels"][pairs.mnist_index] == pairs.sound_class.to_numpy()).all()
-    assert (m["split"][pairs.mnist_index] == pairs.split.to_numpy()).all()
+    assert (m["split"][pairs.mnist_index] == pairs.split.to_numpy()).all()  # never a judge picture
     assert np.isfinite(pairs.loudness).all()  # the recording's level in dB
     assert _digest(fsdd) == before  # the source folder is only read
     assert root.parent.parent == cache
@@ -168,9 +172,22 @@ def test_s2i_data_and_judge_on_digit_pairs(fsdd, cache):
     data = scene.scene_data(params, "fbank", 32, "mean")
     assert data.classes == list(digits.DIGITS) and not data.object_judge
     assert len(data.train_labels) == 40 and len(data.test_labels) == 40 and data.cond_dim == 64
-    assert data.reference_images.shape == (4000, 32, 32, 3) and data.judge_test()[0].shape == (1000, 32, 32, 3)
+    assert data.reference_images.shape == (2000, 32, 32, 3) and data.judge_test()[0].shape == (1000, 32, 32, 3)
     judges = models.judges(data, epochs=1, width=8)
     assert judges.object is None and judges.scene_name == "digit judge"
     table = models.judge_accuracy(judges, data)
     assert list(table.index) == ["digit judge"] and table.loc["digit judge", "held-out real pictures"] == 1000
     assert 0.1 < table.loc["digit judge", "accuracy"] <= 1.0  # one epoch of a narrow net already reads digits
+    assert 0.0 <= table.loc["digit judge", "accuracy, blurred and noised"] <= 1.0
+
+
+def test_linear_readout_of_the_class_from_the_condition(fsdd, cache):
+    """02's diagnostic on real digit pairs: fbank and MFCC vectors of spoken digits name the digit well above the
+    largest class's share (a read-out that cannot learn would sit near it)."""
+    from a2vlib.studies.wan2019 import feature_study
+
+    params = {"dataset": "digits", "fsdd_root": str(fsdd), "seed": 0}
+    table = feature_study.linear_readout(params, ["fbank", "mfcc"], 32, "mean")
+    assert list(table.index) == ["fbank", "mfcc"] and (table["test pairs"] == 40).all()
+    assert (table["largest class share"] == 0.1).all()
+    assert (table["read-out accuracy"] > 0.3).all() and (table["95 % low"] <= table["read-out accuracy"]).all()

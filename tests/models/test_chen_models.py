@@ -170,3 +170,16 @@ def test_chens_framing_comes_from_one_function(rate):
     assert s["frames"] == 44  # a 0.5 s chunk: Chen's 128 x 44 at any rate
     assert chen_stft_size(44100) == (2048, 512) and chen_stft_size(22050) == (1024, 256)
     assert chen_stft_size(16000) == (743, 186)  # the representations rounded to 1024 / 256 here before
+
+
+@pytest.mark.parametrize("n_layers", [3, 4])
+def test_sound_classifier_takes_every_table_1_representation(n_layers):
+    """Table 1's classifier is Chen's (Fig. 4): 3 or 4 conv layers, three FC layers with dropout; any input size."""
+    model = SoundClassifier(5, width=4, n_layers=n_layers)
+    assert sum(isinstance(m, torch.nn.Conv2d) for m in model.modules()) == n_layers
+    assert sum(isinstance(m, torch.nn.Linear) for m in model.modules()) == 3
+    assert sum(isinstance(m, torch.nn.Dropout) and m.p > 0 for m in model.modules()) == 2
+    for rows in (20, 84, 128, 513):  # MFCC, CQT, LMS and MS, STFT
+        assert model(torch.randn(2, 1, rows, 22)).shape == (2, 5)
+    with pytest.raises(ParamsError, match="3 or 4 conv layers"):
+        SoundClassifier(5, n_layers=2)

@@ -336,3 +336,16 @@ def test_liu_osg_is_eq12_of_its_parts() -> None:
             osg = r["mms"] * row["mms"].value + r["msf"] * row["msf"].value + r["rms"] * row["rms"].value
             off = abs(osg - row["osg"].value) > rounding
             assert off == (f"{name}.{k}" in liu_v2ra.OSG_NOT_EQ12), (name, k, round(osg, 4), row["osg"].value)
+
+
+def test_wan_readings_quote_the_paper(papers) -> None:
+    """The phrases the ladder's readings table quotes from Wan et al. (between single quotes) are in its text."""
+    import re
+
+    from a2vlib.studies.wan2019.rungs import READINGS
+
+    text = " ".join(papers["wan2019"].text.split())
+    quoted = [q for r in READINGS.values() for q in re.findall(r"'([^']{12,})'", r["paper"])]
+    assert len(quoted) >= 3
+    for q in quoted:
+        assert " ".join(q.split()) in text, q

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from a2vlib.core.errors import A2VError, DataError
+from a2vlib.core.errors import A2VError, DataError, ParamsError
 from a2vlib.models.s2i import build_s2i
 from a2vlib.studies.wan2019.rungs import rung_config
 from a2vlib.training.trainer import CHECKPOINT_NAME, GANTrainer, mismatched_indices, train_gan
@@ -238,3 +238,34 @@ def test_too_little_data():
         make_trainer(batch_size=64).fit(make_data(), epochs=1)
     with pytest.raises(DataError, match="equal length"):
         make_trainer().fit((torch.zeros(4, 3, 32, 32), torch.zeros(3, COND)), epochs=1)
+
+
+def test_fresh_g_batches_draw_other_batches_and_repeat(tmp_path, monkeypatch):
+    """The public code's schedule: each G step on a newly drawn batch, from the trainer's data stream (so a run
+    repeats and resumes exactly); without the option the G steps reuse the D step's batch."""
+    seen = {}
+    real = GANTrainer._g_step
+
+    def spy(self, x, cond, labels, where):
+        seen.setdefault(self.options["fresh_g_batches"], []).append(cond.clone())
+        return real(self, x, cond, labels, where)
+
+    monkeypatch.setattr(GANTrainer, "_g_step", spy)
+    data = make_data()
+    plain = make_trainer().fit(data, epochs=1)
+    fresh = make_trainer(fresh_g_batches=True).fit(data, epochs=1)
+    assert all(torch.equal(a, b) for a, b in zip(seen[False][::2], seen[False][1::2]))  # two G steps, one batch
+    assert not all(torch.equal(a, b) for a, b in zip(seen[True][::2], seen[True][1::2]))
+    assert not states_equal(plain.generator, fresh.generator)
+    again = make_trainer(fresh_g_batches=True).fit(data, epochs=1)
+    assert states_equal(fresh.generator, again.generator)
+
+
+def test_summed_negatives_weigh_wrong_pairs_fully():
+    from a2vlib.training.losses import hinge_d
+
+    real, fake, wrong = torch.tensor([0.5]), torch.tensor([0.2]), torch.tensor([-0.4])
+    assert float(hinge_d(real, fake, wrong)) == pytest.approx(0.5 + 0.5 * (1.2 + 0.6))
+    assert float(hinge_d(real, fake, wrong, negatives="sum")) == pytest.approx(0.5 + 1.2 + 0.6)
+    with pytest.raises(ParamsError, match="negatives 'x'"):
+        make_trainer(negatives="x")

@@ -15,6 +15,7 @@ import torch
 
 from a2vlib import verdicts
 from a2vlib.core.device import seed_everything
+from a2vlib.core.errors import ParamsError
 from a2vlib.studies.chen2017.i2s_networks import FRAMES, I2SDiscriminator, I2SGenerator, from_unit, \
     numpy_resize_frames, resize_frames, to_unit
 from a2vlib.models.sound_classifier import lms_settings
@@ -26,12 +27,20 @@ from a2vlib.training.trainer import fit_cached
 GRIFFIN_LIM_ITERATIONS = 48
 
 
+RESIZES = {"interpolate": resize_frames, "numpy_resize": numpy_resize_frames}  # 44 <-> 34 frames (see beside_paper)
+
+
 def train_i2s(data: InstrumentData, encoders: Encoders, width: int = 32, epochs: int = 30, batch_size: int = 64,
-              z_dim: int = 100, seed: int = 0, device: str | torch.device = "cpu") -> dict[str, Any]:
+              z_dim: int = 100, seed: int = 0, device: str | torch.device = "cpu", resize: str = "interpolate"
+              ) -> dict[str, Any]:
     """GAN-CLS from image encodings to LMS (wrong pairs: a sound of another instrument with the image, eq. 7),
-    trained on the training split through the kit's one trainer; cached."""
+    trained on the training split through the kit's one trainer; cached. ``resize``: how the 44-frame LMS become
+    the network's 34 frames and back: ``interpolate`` (the kit's, along time) or ``numpy_resize`` (the paper's
+    call, which mixes bands: the layout its GAN trained on)."""
+    if resize not in RESIZES:
+        raise ParamsError(f"i2s_resize {resize!r}: unknown; use one of {', '.join(RESIZES)}")
     cond = conditions(encoders, data, "image")
-    target = to_unit(resize_frames(data.lms, FRAMES))
+    target = to_unit(RESIZES[resize](data.lms, FRAMES))
     train = data.idx("train")
     # GAN-CLS (Reed et al.): the BCE loss with the wrong-pair term, Adam 2e-4 and beta1 0.5 (the trainer's defaults)
     training = TrainingConfig(loss="bce", z_dim=z_dim, batch_size=batch_size, mismatched_term=True)
@@ -39,11 +48,12 @@ def train_i2s(data: InstrumentData, encoders: Encoders, width: int = 32, epochs:
     generator = I2SGenerator(cond.shape[1], z_dim, width, chen2017.COMPRESSED_DIM.value)
     discriminator = I2SDiscriminator(cond.shape[1], width, chen2017.COMPRESSED_DIM.value)
     key = {"data": data.key, "encoders": encoders.key, "width": width, "epochs": epochs, "seed": seed,
-           "training": training.to_dict()}
+           "training": training.to_dict(), **({"resize": resize} if resize != "interpolate" else {})}
     result, _, _ = fit_cached("chen_i2s", key, generator, discriminator,
                               (target[train], cond[train], data.label_tensor(train)), epochs, training, seed=seed,
                               device=device)
-    return {"generator": result.generator.eval(), "cond": cond, "z_dim": z_dim, "history": result.history}
+    return {"generator": result.generator.eval(), "cond": cond, "z_dim": z_dim, "history": result.history,
+            "resize": resize}
 
 
 @torch.no_grad()
@@ -53,7 +63,7 @@ def generate_lms(model: Mapping[str, Any], idx: np.ndarray, frames: int, seed: i
     device = next(g.parameters()).device
     z = torch.randn(len(idx), model["z_dim"], generator=torch.Generator().manual_seed(seed))
     out = g(model["cond"][idx].to(device), z.to(device)).cpu()
-    return from_unit(resize_frames(out, frames))
+    return from_unit(RESIZES[model.get("resize", "interpolate")](out, frames))
 
 
 def log_spectral_distance(a: torch.Tensor, b: torch.Tensor) -> np.ndarray:
@@ -94,12 +104,14 @@ def evaluate(model: Mapping[str, Any], data: InstrumentData, encoders: Encoders,
             "lsd_db": float(per_sound["lsd_db"].mean()),
             "lsd_same_instrument_db": float(per_sound["lsd_same_instrument_db"].mean()),
             "lsd_other_instrument_db": float(per_sound["lsd_other_instrument_db"].mean()),
-            "chance": data.baseline("test"), "chance_label": data.baseline_label("test")}
+            "chance": data.baseline("test"), "chance_label": data.baseline_label("test"),
+            "resize": model.get("resize", "interpolate")}
 
 
 def scalars(result: Mapping[str, Any]) -> dict[str, float]:
     """The figures of :func:`evaluate` for ``metrics.json`` (the per-sound arrays and the counts left out)."""
-    return {k: v for k, v in result.items() if k not in ("per_sound", "i2s_hits", "n", "chance", "chance_label")}
+    return {k: v for k, v in result.items() if k not in ("per_sound", "i2s_hits", "n", "chance", "chance_label",
+                                                          "resize")}
 
 
 def beside_paper(result: Mapping[str, Any]) -> pd.DataFrame:
@@ -111,7 +123,8 @@ def beside_paper(result: Mapping[str, Any]) -> pd.DataFrame:
         {"ours": [result["i2s_accuracy"], result["real_lms_accuracy"], result["round_trip_lms_accuracy"],
                   result["numpy_resize_round_trip_lms_accuracy"]],
          "Chen": [chen2017.I2S_ACCURACY.value, chen2017.LMS_CLASSIFIER_TEST_ACCURACY.value, nan, nan]},
-        index=["sound classifier on generated LMS (test; ours interpolated, Chen's through numpy.resize)",
+        index=[f"sound classifier on generated LMS (test; ours through {result.get('resize', 'interpolate')}, "
+               "Chen's through numpy.resize)",
                "sound classifier on real LMS (test)",
                "real LMS through the 44 -> 34 -> 44 interpolation (the kit's pipeline)",
                "real LMS through numpy.resize 44 -> 34 -> 44 (the paper's pipeline)"])

@@ -48,7 +48,8 @@ def resize_frames(spec: Tensor, frames: int) -> Tensor:
 def numpy_resize_frames(spec: Tensor, frames: int) -> Tensor:
     """What ``numpy.resize`` (the paper's call) does to (mels, T) arrays: the values read row by row and repeated or
     cut to fill (mels, ``frames``). Between 44 and 34 frames it does not resample time: it shifts bands into each
-    other, and 44 -> 34 -> 44 fills the top rows with copies of the bottom ones. For the round-trip control only."""
+    other, and 44 -> 34 -> 44 fills the top rows with copies of the bottom ones. The round-trip control, and the
+    I2S GAN's ``numpy_resize`` mode."""
     flat = spec.reshape(*spec.shape[:-2], -1)
     idx = torch.arange(spec.shape[-2] * frames, device=spec.device) % flat.shape[-1]
     return flat[..., idx].reshape(*spec.shape[:-2], spec.shape[-2], frames)

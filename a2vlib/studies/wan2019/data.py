@@ -119,11 +119,11 @@ def scene_data(params: Mapping[str, Any], feature: str = "soundnet", image_size:
 
 def _digit_data(params: Mapping[str, Any], feature: str, image_size: int, summary: str,
                 device: str | torch.device) -> SceneData:
-    """Spoken digits with MNIST pictures: every pair kept (consistent by construction), the judge's MNIST images as
-    the reference, its held-out ones to measure it on."""
+    """Spoken digits with MNIST pictures: every pair kept (consistent by construction), the judge's own MNIST images
+    (no pair uses them) as the reference, its held-out ones to measure it on."""
     root, pairs = catalog.dataset(params)
     key = {"dataset": catalog.dataset_key(params), "feature": feature, "summary": summary, "image_size": image_size}
-    reference, reference_labels = digits.judge_images("train")
+    reference, reference_labels = digits.judge_images("judge")
     held_out, held_out_labels = digits.judge_images("test")
     digest = hashlib.sha256(pairs[["pair_id", "mnist_index"]].to_csv(index=False).encode()).hexdigest()[:16]
     return _with_vectors(root, pairs, key, list(digits.DIGITS), resize_images(reference, image_size),

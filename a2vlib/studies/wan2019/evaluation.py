@@ -48,11 +48,20 @@ def _diversity(images: np.ndarray, labels: Sequence[str], data: SceneData) -> fl
 
 
 def score_images(images: np.ndarray, labels: Sequence[str], data: SceneData, judges_: Judges, splits: int = 10,
-                 min_per_split: int = DEFAULT_MIN_PER_SPLIT, fid_backbone: str = "classifier") -> dict[str, Any]:
+                 min_per_split: int = DEFAULT_MIN_PER_SPLIT, fid_backbone: str = "classifier",
+                 per_class_score: bool = False) -> dict[str, Any]:
     """The figures every row of Table 4 gets, real or generated: classifier score (the IS formula over the scene
     judge; never called an Inception Score), accuracy by the scene and the object judge, within-class diversity and
-    FID against the real reference images (scene judge features, or Inception pool3 with ``"inception"``)."""
-    score = classifier_score(judges_.scene, images, splits=splits, min_per_split=min_per_split)
+    FID against the real reference images (scene judge features, or Inception pool3 with ``"inception"``).
+    ``per_class_score``: the score computed over each class's images alone and averaged over the classes (the public
+    code's per-class mode; its spread is over the classes)."""
+    if per_class_score:
+        lab = np.asarray(labels)
+        each = [classifier_score(judges_.scene, images[lab == c], splits=splits, min_per_split=min_per_split)["mean"]
+                for c in dict.fromkeys(labels)]
+        score = {"mean": float(np.mean(each)), "std": float(np.std(each, ddof=1)) if len(each) > 1 else float("nan")}
+    else:
+        score = classifier_score(judges_.scene, images, splits=splits, min_per_split=min_per_split)
     scene_acc = classification_accuracy(judges_.scene, images, labels, judge=judges_.scene_name)
     object_acc = (classification_accuracy(judges_.object, images, labels, judge="object judge")
                   if judges_.object is not None else {"overall": float("nan"), "per_class": {}})
@@ -66,14 +75,14 @@ def score_images(images: np.ndarray, labels: Sequence[str], data: SceneData, jud
 
 def evaluate(model: TrainedS2I, data: SceneData, judges_: Judges, n_images: int = 500, splits: int = 10,
              seed: int = 0, fid_backbone: str = "classifier", z_groups: int = 18, z_per_group: int = 8,
-             min_per_split: int = DEFAULT_MIN_PER_SPLIT) -> dict[str, Any]:
+             min_per_split: int = DEFAULT_MIN_PER_SPLIT, per_class_score: bool = False) -> dict[str, Any]:
     """A trained generator on the test sounds: :func:`score_images` on ``n_images`` images, plus the diversity that
     z alone gives (at least ``z_groups`` test sounds, the same number from every class: 18 for nine classes, 20 for
     the ten digits; ``z_per_group`` images each)."""
     idx = spread_indices(data.test_labels, n_images, seed)
     images = generate(model, data.test_cond[idx], seed)
     figures = score_images(images, [data.test_labels[i] for i in idx], data, judges_, splits, min_per_split,
-                           fid_backbone)
+                           fid_backbone, per_class_score)
     group_idx = z_group_indices(data.test_labels, data.classes, z_groups)
     groups = [generate(model, np.repeat(data.test_cond[i:i + 1], z_per_group, 0), seed + 1 + k)
               for k, i in enumerate(group_idx)]

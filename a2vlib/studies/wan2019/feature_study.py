@@ -43,6 +43,28 @@ def compare_features(params: Mapping[str, Any], sizes: Mapping[str, Any], seeds:
     return pd.DataFrame([{"feature": f, "feature_dim": datas[f].cond_dim, **row} for (f, _), row in zip(runs, rows)])
 
 
+def linear_readout(params: Mapping[str, Any], features: Sequence[str] = FEATURES, image_size: int = 32,
+                   summary: str = "mean", device: str | torch.device = "cpu") -> pd.DataFrame:
+    """How much of the class each condition vector carries before any GAN: a multinomial logistic regression
+    (scikit-learn, L2, C = 1) fitted on the training pairs' standardised sound vectors and their agreed labels,
+    scored on the test pairs, against the largest class's share of the test set. A feature that names the class
+    well while its GAN scores poorly says the generator, not the feature, is the limit."""
+    from sklearn.linear_model import LogisticRegression
+
+    rows = []
+    for f in features:
+        data = scene_data(params, f, image_size, summary, device)
+        model = LogisticRegression(C=1.0, max_iter=2000).fit(data.train_cond, data.train_labels)
+        test = np.asarray(data.test_labels)
+        hits = int((model.predict(data.test_cond) == test).sum())
+        lo, hi = verdicts.wilson_interval(hits, len(test))
+        shares = pd.Series(test).value_counts(normalize=True)
+        rows.append({"feature": f, "dim": data.cond_dim, "train pairs": len(data.train_labels),
+                     "test pairs": len(test), "read-out accuracy": hits / len(test), "95 % low": lo, "95 % high": hi,
+                     "largest class share": float(shares.max())})
+    return pd.DataFrame(rows).set_index("feature")
+
+
 def _vectors_unit(unit: tuple) -> str:
     params, feature, size, summary, device = unit
     return str(scene_data(params, feature, size, summary, device).key)

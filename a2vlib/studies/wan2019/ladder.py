@@ -15,7 +15,7 @@ from a2vlib.papers import wan2019
 from a2vlib.studies.wan2019.data import SceneData
 from a2vlib.studies.wan2019.evaluation import evaluate_all, train_all
 from a2vlib.studies.wan2019.models import Judges, generate, train_s2i
-from a2vlib.studies.wan2019.rungs import (LADDER, PUBLIC_CODE_DEVIATIONS, delta_table, public_code_scoring,
+from a2vlib.studies.wan2019.rungs import (LADDER, PUBLIC_CODE_DEVIATIONS, READINGS, delta_table, public_code_scoring,
                                           rung_config, rung_label)
 
 SUMMARY_COLUMNS = ("score", "accuracy", "object_accuracy", "diversity", "z_diversity", "fid")
@@ -123,6 +123,11 @@ def config_table(sizes: Mapping[str, Any], rungs: Sequence[str] = LADDER) -> pd.
     return pd.DataFrame(delta_table(sizes, [r for r in rungs if r in LADDER])).set_index(["rung", "step"])
 
 
+def readings_table() -> pd.DataFrame:
+    """What the paper says and what the kit does where every rung needs a choice the paper leaves open."""
+    return pd.DataFrame(READINGS).T.rename_axis("reading")
+
+
 def rung_samples(data: SceneData, sizes: Mapping[str, Any], rungs: Sequence[str] = LADDER, seed: int = 0,
                  public_code: bool = False, device: str | torch.device = "cpu") -> tuple[list[list[np.ndarray]], list[str], list[str]]:
     """One generated image per class for each rung's model (seed ``seed``, from the cache), rows = rungs, under a
@@ -145,8 +150,8 @@ def public_code_table() -> pd.DataFrame:
     """Every deviation of the public code: what it is, the rungs it touches and how the kit applies it."""
     rows = []
     for name, dev in PUBLIC_CODE_DEVIATIONS.items():
-        applied = dev.get("not_applied") and f"not applied: {dev['not_applied']}" or ", ".join(
-            f"{k}={'+1' if callable(v) else v}" for k, v in {**dev.get("delta", {}), **dev.get("scoring", {})}.items())
+        applied = dev.get("not_applied") and f"not applied: {dev['not_applied']}" or dev.get("as") or ", ".join(
+            f"{k}={v}" for k, v in {**dev.get("delta", {}), **dev.get("scoring", {})}.items())
         rows.append({"deviation": name, "what": dev["what"], "rungs": ", ".join(dev["rungs"]) or "-",
                      "applied as": applied})
     return pd.DataFrame(rows).set_index("deviation")
@@ -154,20 +159,25 @@ def public_code_table() -> pd.DataFrame:
 
 def run_public_code(data: SceneData, judges_: Judges, sizes: Mapping[str, Any], seeds: Sequence[int],
                     rungs: Sequence[str], device: str | torch.device = "cpu", **eval_kw: Any) -> pd.DataFrame:
-    """The rungs trained with every public-code deviation, scored the kit's way and the public code's way (few
-    images per split: the column ``score_public_scoring``)."""
+    """The rungs trained with every public-code deviation, scored the kit's way and the public code's two ways (few
+    images per split: ``score_public_scoring``; each class alone, averaged: ``score_public_per_class``)."""
     if not rungs:
         return pd.DataFrame(columns=["rung", "seed", *SUMMARY_COLUMNS])
     runs = run_ladder(data, judges_, sizes, seeds, rungs, public_code=True, device=device, **eval_kw)
     few = public_code_scoring()
     scored = run_ladder(data, judges_, sizes, seeds, rungs, public_code=True, device=device,
                         **{**eval_kw, **few, "min_per_split": 1})
-    return runs.assign(score_public_scoring=scored.score.to_numpy(), score_public_scoring_std=scored.score_std)
+    each = public_code_scoring(per_class=True)
+    per_class = run_ladder(data, judges_, sizes, seeds, rungs, public_code=True, device=device,
+                           **{**eval_kw, "per_class_score": True, "splits": each["splits"], "min_per_split": 1,
+                              "n_images": each["images_per_class"] * len(data.classes)})
+    return runs.assign(score_public_scoring=scored.score.to_numpy(), score_public_scoring_std=scored.score_std,
+                       score_public_per_class=per_class.score.to_numpy())
 
 
 def compare_public_code(paper_runs: pd.DataFrame, public_runs: pd.DataFrame) -> pd.DataFrame:
     """The same rungs trained as the paper describes and with the public code's deviations, side by side."""
-    cols = [*SUMMARY_COLUMNS, "score_public_scoring"]
+    cols = [*SUMMARY_COLUMNS, "score_public_scoring", "score_public_per_class"]
     both = pd.concat([paper_runs.assign(variant="as in the paper"), public_runs.assign(variant="public code")])
     both = both[both.rung.isin(set(public_runs.rung))]
     return both.groupby(["rung", "variant"])[[c for c in cols if c in both]].mean()

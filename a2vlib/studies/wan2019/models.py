@@ -67,12 +67,20 @@ def judges(data: SceneData, epochs: int = 15, seed: int = 0, width: int = 32, ob
                   scene_name="scene judge" if data.object_judge else "digit judge")
 
 
-def judge_accuracy(judges_: Judges, data: SceneData) -> pd.DataFrame:
+def judge_accuracy(judges_: Judges, data: SceneData, seed: int = 0) -> pd.DataFrame:
     """Each judge's accuracy on real pictures it never learned from (:meth:`SceneData.judge_test`): what a
-    generated picture's accuracy is measured against."""
+    generated picture's accuracy is measured against; and on the same pictures blurred and noised as the judges'
+    training degrades them (:func:`~a2vlib.metrics.image.accuracy.degrade`, seeded): whether a soft or grainy
+    picture alone costs accuracy, so that a reader sees whether the judge or the generator limits a rung."""
+    from a2vlib.metrics.image.accuracy import degrade
+    from a2vlib.models.classifiers import images_to_tensor
+
     images, labels = data.judge_test()
+    soft = degrade(images_to_tensor(images), torch.Generator().manual_seed(seed))
+    soft = ((soft.permute(0, 2, 3, 1).numpy() + 1) * 127.5).round().clip(0, 255).astype(np.uint8)
     rows = {name: {"held-out real pictures": len(labels),
-                   "accuracy": classification_accuracy(judge, images, labels, judge=name)["overall"]}
+                   "accuracy": classification_accuracy(judge, images, labels, judge=name)["overall"],
+                   "accuracy, blurred and noised": classification_accuracy(judge, soft, labels, judge=name)["overall"]}
             for name, judge in judges_.named().items()}
     return pd.DataFrame(rows).T.astype({"held-out real pictures": int})
 

@@ -5,8 +5,10 @@ small config delta: the one change the paper names for that row, or, where a cha
 not name, a separate step with a rung of its own, marked as the kit's (``source="kit"``). Walking the ladder from
 (c) upward must arrive exactly at :class:`~a2vlib.models.s2i.S2IConfig`'s default, the full model (g); a test checks it.
 
-Rung (b), improved WGAN, branches off (c): the paper says it applies Gulrajani et al.'s method to the same
-architecture; it runs with the settings of Gulrajani et al.'s own paper, a named step of its own.
+Rung (b), improved WGAN, branches off (c): (c) with the Wasserstein loss and gradient penalty, on the paper's own
+schedule (§5: Adam at 2e-4 "for all experiments", the generator five times per discriminator update) and (c)'s
+BatchNorm in D. Gulrajani et al.'s own settings (5 critic updates per generator update, Adam 1e-4 with betas (0, 0.9),
+no BatchNorm in the critic) are a kit rung of their own, (b+), over (b).
 """
 from __future__ import annotations
 
@@ -33,11 +35,11 @@ STEPS: dict[str, Step] = {
                       {"loss": "bce", "conditioning": "concat", "spectral_norm": False, "batchnorm_in_d": True,
                        "aux_classifier": False}),
     "improved_wgan": Step("improved WGAN: Wasserstein loss with gradient penalty", "paper", {"loss": "wgan-gp"}),
-    "gulrajani_settings": Step("Gulrajani et al.'s settings: 5 critic updates per generator update (on the same "
-                               "batch here), Adam 1e-4 with betas (0, 0.9), lambda 10, no BatchNorm in the critic",
+    "gulrajani_settings": Step("Gulrajani et al.'s own settings: 5 critic updates per generator update (on the "
+                               "same batch here), Adam 1e-4 with betas (0, 0.9), lambda 10, no BatchNorm in the critic",
                                "Gulrajani et al.",
                                {"d_steps": 5, "g_steps": 1, "lr_g": 1e-4, "lr_d": 1e-4, "betas": (0.0, 0.9),
-                                "gp_weight": 10.0, "batchnorm_in_d": False}),
+                                "batchnorm_in_d": False}),  # lambda 10 is the kit's default already
     "spectral_norm": Step("+ spectral normalisation of every layer of D", "paper", {"spectral_norm": True}),
     "drop_batchnorm_in_d": Step("- BatchNorm in D: the paper's D is 'convolution layers with spectral "
                                 "normalization' (SN-GAN's has no BatchNorm); the paper does not say where it goes",
@@ -59,15 +61,17 @@ class Rung:
 
 RUNGS: dict[str, Rung] = {
     "c": Rung(wan2019.TABLE4_MODELS["c"], None, ("reed_cgan",)),
-    "b": Rung(wan2019.TABLE4_MODELS["b"], "c", ("improved_wgan", "gulrajani_settings")),
+    "b": Rung(wan2019.TABLE4_MODELS["b"], "c", ("improved_wgan",)),
+    "b+": Rung("with Gulrajani et al.'s settings (kit rung)", "b", ("gulrajani_settings",)),
     "d": Rung(wan2019.TABLE4_MODELS["d"], "c", ("spectral_norm",)),
     "d+": Rung("- BatchNorm in D (kit step)", "d", ("drop_batchnorm_in_d",)),
     "e": Rung(wan2019.TABLE4_MODELS["e"], "d+", ("hinge",)),
     "f": Rung(wan2019.TABLE4_MODELS["f"], "e", ("projection",)),
     "g": Rung(wan2019.TABLE4_MODELS["g"], "f", ("aux_classifier",)),
 }
-LADDER = ("b", "c", "d", "d+", "e", "f", "g")
+LADDER = ("b", "b+", "c", "d", "d+", "e", "f", "g")
 PAPER_RUNGS = tuple(r for r in LADDER if r in wan2019.TABLE4)  # the rows with a number in Table 4
+_PUBLIC = tuple(r for r in LADDER if r != "b+")  # the rungs the public code has (it has no (b+))
 
 
 def rung_label(rung: str) -> str:
@@ -87,12 +91,12 @@ def rung_steps(rung: str) -> list[str]:
 
 
 # What the public TensorFlow code does differently from the paper. ``delta`` (a value, or a function of the current
-# value) applies to the listed rungs' configs; ``scoring`` changes how the score is computed; an entry with neither
-# is listed with the reason it is not applied.
+# value, described by ``as``) applies to the listed rungs' configs; ``scoring`` changes how the score is computed; an
+# entry with neither is listed with the reason it is not applied.
 PUBLIC_CODE_DEVIATIONS: dict[str, dict[str, Any]] = {
     "noise_not_fed": {
         "what": "z is never fed to the generator (its input is the sound vector alone)",
-        "rungs": LADDER, "delta": {"use_noise": False}},
+        "rungs": _PUBLIC, "delta": {"use_noise": False}},
     "spectral_norm_u_frozen": {
         "what": "the spectral-norm power-iteration vector u is never updated",
         "rungs": ("d", "d+", "e", "f", "g"), "delta": {"sn_variant": "frozen-u"}},
@@ -108,24 +112,68 @@ PUBLIC_CODE_DEVIATIONS: dict[str, dict[str, Any]] = {
     "mismatched_term_until_hinge": {
         "what": "the rungs before '+hinge' train with Reed et al.'s mismatched-pair term, which the hinge rungs drop",
         "rungs": ("b", "c", "d", "d+"), "delta": {"mismatched_term": True}},
-    "wgan_text_to_image_schedule": {
-        "what": "the improved-WGAN rung keeps the schedule of every other rung (1 D step, 5 G steps, Adam 2e-4, "
-                "beta1 0.5) rather than Gulrajani et al.'s. (For the other rungs 1 D / 5 G is the paper's own "
-                "schedule, not a deviation: the profile sets it.)",
-        "rungs": ("b",), "delta": {"d_steps": 1, "g_steps": 5, "lr_g": 2e-4, "lr_d": 2e-4, "betas": (0.5, 0.999)}},
+    "wgan_gp_weight_20": {
+        "what": "the improved-WGAN critic's gradient penalty is weighted 20 (models/model_improved_wgan.py: lam=20), "
+                "not Gulrajani et al.'s 10",
+        "rungs": ("b",), "delta": {"gp_weight": 20.0}},
+    "negatives_summed": {
+        "what": "D's loss adds its real, wrong and generated terms (d_loss1 + d_loss2 + d_loss3), none halved",
+        "rungs": ("b", "c", "d", "d+"), "delta": {"negatives": "sum"}},
+    "condition_compressed_128": {
+        "what": "G compresses the sound vector to t_dim = 128 values (linear + leaky ReLU) before z (run_soundnet.sh)",
+        "rungs": _PUBLIC, "delta": {"condition_embedding": 128}},
+    "widths_200": {
+        "what": "gf_dim = df_dim = 200 (run_soundnet.sh) at 64 px: the profile's width times 200/64 (200 under the "
+                "paper profile's width 64)",
+        "rungs": _PUBLIC, "delta": {"width": lambda width: max(1, round(width * 200 / 64))},
+        "as": "width x 200/64"},
+    "kernels_5x5": {
+        "what": "every (de)convolution has a 5x5 kernel (Utils/ops.py: k_h = k_w = 5)",
+        "rungs": _PUBLIC, "delta": {"kernel": 5}},
     "epochs_301": {
         "what": f"trains one epoch more than the paper's {wan2019.EPOCHS.value:g} (its loop runs 301 epochs)",
-        "rungs": LADDER, "delta": {"epochs": lambda epochs: epochs + 1}},
+        "rungs": _PUBLIC, "delta": {"epochs": lambda epochs: epochs + 1}, "as": "epochs=+1"},
     "class_balanced_batches": {
         "what": "batches are drawn balanced over the classes",
-        "rungs": LADDER, "delta": {"sampling": "class_balanced"}},
+        "rungs": _PUBLIC, "delta": {"sampling": "class_balanced"}},
     "score_on_few_images": {
         "what": "the Inception Score is computed on 2-3 images per split (here: 25 images in 10 splits)",
-        "rungs": LADDER, "scoring": {"n_images": 25, "splits": 10}},
+        "rungs": _PUBLIC, "scoring": {"n_images": 25, "splits": 10}},
+    "embedding_discriminator": {
+        "what": "the projection and auxiliary-classifier D adds a 1x1 convolution with BatchNorm and a 128-d linear "
+                "image embedding that the projection, the scalar output and the auxiliary classifier read, without "
+                "spectral norm on those linear layers",
+        "rungs": ("f", "g"), "delta": {"d_head": "embedding"}},
+    "fresh_batch_per_g_step": {
+        "what": "each of the generator steps draws a fresh (class-balanced) batch, not the discriminator's",
+        "rungs": _PUBLIC, "delta": {"fresh_g_batches": True}},
+    "per_class_scoring": {
+        "what": "compute_inception_score.py also scores each class's images alone (25 a class: 2-3 a split) and "
+                "averages over the classes",
+        "rungs": _PUBLIC, "scoring": {"per_class_score": True, "images_per_class": 25, "splits": 10}},
     "keyword_cleaning": {
         "what": "cleaning keeps a frame when a top-5 Inception label contains a hand-written keyword",
         "rungs": (), "not_applied": "the cleaning of notebook 01 follows the paper's agreement rule; the keyword "
                                     "lists are Inception's ImageNet labels, which SceneSynth-9 has no use for"},
+}
+
+
+# Where the paper leaves the kit a choice in every rung, and the kit's reading (shown under the ladder's steps).
+READINGS: dict[str, dict[str, str]] = {
+    "spectral_norm_on_linear_layers": {
+        "paper": "D is 'the cascade of several convolution layers with spectral normalization [7] in each layer'",
+        "kit": "spectral norm wraps every convolution and every linear layer of D (the projection, the output and "
+               "the auxiliary classifier too), as SN-GAN does; the public code normalises the convolutions only"},
+    "projection_over_the_flattened_map": {
+        "paper": "'The projection layer which is simply a linear transformation projects the sound vector' into a "
+                 "latent representation whose inner product with the image feature adds to the score",
+        "kit": "the image feature is D's whole 4 x 4 x C output, flattened (SN-GAN's projection sums it over space "
+               "first)"},
+    "no_mismatched_term_before_hinge": {
+        "paper": "training is 'similar to text-to-image[2]' (Reed et al., whose D also sees wrong pairs), yet eq. 1-2 "
+                 "have no wrong-pair term",
+        "kit": "eq. 1-2 as written in every rung: (b), (c) and (d) train without Reed et al.'s mismatched term (the "
+               "public code adds it before +hinge: a listed deviation)"},
 }
 
 
@@ -150,11 +198,14 @@ def rung_config(rung: str = "g", public_code: bool = False, **sizes: Any) -> S2I
     return config
 
 
-def public_code_scoring() -> dict[str, Any]:
-    """Evaluation settings of the public code (few images per split), to score its models its own way too."""
+def public_code_scoring(per_class: bool = False) -> dict[str, Any]:
+    """Evaluation settings of the public code, to score its models its own way too: all images on few per split,
+    or (``per_class``) each class's images alone (``images_per_class`` of each, which the caller turns into
+    ``n_images``)."""
     out: dict[str, Any] = {}
     for deviation in PUBLIC_CODE_DEVIATIONS.values():
-        out.update(deviation.get("scoring", {}))
+        if "scoring" in deviation and bool(deviation["scoring"].get("per_class_score")) == per_class:
+            out.update(deviation["scoring"])
     return out
 
 

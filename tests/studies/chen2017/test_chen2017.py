@@ -163,6 +163,23 @@ def test_a_unit_silent_on_the_training_split_is_zero(tiny, monkeypatch):
     assert torch.all(c[:, 0] == 0) and c.abs().max() < 50
     assert torch.allclose(c[torch.as_tensor(train), 1:].std(0), torch.ones(127), atol=1e-3)
 
+def test_i2s_trains_in_either_resize_mode(tiny, tmp_path, monkeypatch):
+    """The paper's numpy.resize layout as a training mode: the GAN's targets are the LMS through numpy.resize, its
+    output goes back the same way, and the mode is in the model's cache key and in the comparison's label."""
+    from a2vlib.studies.chen2017 import i2s
+
+    monkeypatch.setenv("A2V_CACHE", str(tmp_path))
+    data, enc = tiny
+    models = {m: i2s.train_i2s(data, enc, width=4, epochs=1, batch_size=8, resize=m) for m in i2s.RESIZES}
+    assert models["numpy_resize"]["resize"] == "numpy_resize"
+    assert len({p.name for p in (tmp_path / "chen_i2s").iterdir()}) == 2  # two models, two cache entries
+    result = i2s.evaluate(models["numpy_resize"], data, enc)
+    assert result["resize"] == "numpy_resize" and "resize" not in i2s.scalars(result)
+    assert "through numpy_resize" in i2s.beside_paper(result).index[0]
+    with pytest.raises(ParamsError, match="i2s_resize 'x'"):
+        i2s.train_i2s(data, enc, resize="x")
+
+
 def test_hand_reader_reads_pictures_it_has_not_seen():
     from scipy.stats import spearmanr
 

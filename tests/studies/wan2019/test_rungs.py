@@ -3,6 +3,7 @@ import dataclasses
 
 import pytest
 import torch
+from torch.nn.utils import parametrize
 
 from a2vlib.core.errors import A2VError, ParamsError
 from a2vlib.models.s2i import S2IConfig, build_s2i
@@ -33,17 +34,18 @@ def test_walking_up_from_c_arrives_at_the_default(sizes):
 
 
 def test_ladder_shape():
-    assert LADDER == ("b", "c", "d", "d+", "e", "f", "g")
+    assert LADDER == ("b", "b+", "c", "d", "d+", "e", "f", "g")
     assert set(RUNGS) == set(LADDER)
     assert PAPER_RUNGS == ("b", "c", "d", "e", "f", "g")
-    assert {r: RUNGS[r].parent for r in LADDER} == {"b": "c", "c": None, "d": "c", "d+": "d", "e": "d+", "f": "e",
-                                                    "g": "f"}
+    assert {r: RUNGS[r].parent for r in LADDER} == {"b": "c", "b+": "b", "c": None, "d": "c", "d+": "d", "e": "d+",
+                                                    "f": "e", "g": "f"}
     assert rung_steps("g") == ["reed_cgan", "spectral_norm", "drop_batchnorm_in_d", "hinge", "projection",
                                "aux_classifier"]
-    assert rung_steps("b") == ["reed_cgan", "improved_wgan", "gulrajani_settings"]
+    assert rung_steps("b") == ["reed_cgan", "improved_wgan"]
+    assert rung_steps("b+") == ["reed_cgan", "improved_wgan", "gulrajani_settings"]
 
 
-@pytest.mark.parametrize("rung", ["d", "d+", "e", "f", "g"])
+@pytest.mark.parametrize("rung", ["b", "b+", "d", "d+", "e", "f", "g"])
 def test_each_rung_is_its_parent_plus_one_step(rung):
     spec = RUNGS[rung]
     assert len(spec.steps) == 1
@@ -63,7 +65,7 @@ def test_every_paper_step_belongs_to_exactly_one_rung():
     # a paper rung carries exactly one paper-named step; the kit's own step has a rung of its own
     for rung in LADDER:
         names = [n for n in RUNGS[rung].steps if STEPS[n].source == "paper"]
-        assert len(names) == (0 if rung == "d+" else 1), rung
+        assert len(names) == (0 if rung in ("d+", "b+") else 1), rung
     assert STEPS["drop_batchnorm_in_d"].source == "kit" and RUNGS["d+"].steps == ("drop_batchnorm_in_d",)
     assert all(step.what for step in STEPS.values())
 
@@ -76,30 +78,35 @@ def test_c_is_reeds_cgan():
 
 
 @pytest.mark.parametrize("g_steps", [None, 1, 5])
-def test_b_is_c_plus_improved_wgan_with_gulrajanis_settings(g_steps):
+def test_b_is_c_plus_improved_wgan_on_the_papers_schedule(g_steps):
+    """§5: Adam 2e-4 for all experiments, G five times per D update: (b) differs from (c) in the loss alone; Gulrajani
+    et al.'s own settings are the kit's rung (b+) over (b)."""
     sizes = dict(SIZES) if g_steps is None else {**SIZES, "g_steps": g_steps}
-    b, c = rung_config("b", **sizes), rung_config("c", **sizes)
-    assert RUNGS["b"].steps == ("improved_wgan", "gulrajani_settings") and RUNGS["b"].parent == "c"
-    assert b == c.replace(loss="wgan-gp", **GULRAJANI)
-    assert (b.loss, b.d_steps, b.g_steps, b.betas, b.lr_g, b.lr_d, b.gp_weight, b.batchnorm_in_d) == (
-        "wgan-gp", 5, 1, (0.0, 0.9), 1e-4, 1e-4, 10.0, False)
-    assert STEPS["gulrajani_settings"].source == "Gulrajani et al."
-    gen, disc = build_s2i(b, 12, 3)
+    b, c, bplus = rung_config("b", **sizes), rung_config("c", **sizes), rung_config("b+", **sizes)
+    assert RUNGS["b"].steps == ("improved_wgan",) and RUNGS["b"].parent == "c"
+    assert b == c.replace(loss="wgan-gp")
+    assert (b.lr_g, b.lr_d, b.betas, b.d_steps, b.batchnorm_in_d) == (2e-4, 2e-4, (0.5, 0.999), 1, True)
+    assert b.g_steps == (5 if g_steps is None else g_steps)  # the profile's schedule, as every rung
+    assert bplus == b.replace(**GULRAJANI)
+    assert (bplus.loss, bplus.d_steps, bplus.g_steps, bplus.betas, bplus.lr_g, bplus.lr_d, bplus.gp_weight,
+            bplus.batchnorm_in_d) == ("wgan-gp", 5, 1, (0.0, 0.9), 1e-4, 1e-4, 10.0, False)
+    assert STEPS["gulrajani_settings"].source == "Gulrajani et al." and "kit rung" in RUNGS["b+"].label
+    gen, disc = build_s2i(bplus, 12, 3)
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in disc.modules())
 
 
-@pytest.mark.parametrize("rung", [r for r in LADDER if r != "b"])
+@pytest.mark.parametrize("rung", [r for r in LADDER if r != "b+"])
 def test_sizes_apply_to_every_other_rung(rung):
     sizes = {"image_size": 32, "width": 16, "epochs": 7, "batch_size": 4, "g_steps": 2}
     config = rung_config(rung, **sizes)
     assert {k: getattr(config, k) for k in sizes} == sizes
     build_s2i(rung_config(rung, image_size=32, width=8), 12, 3)
-    b = rung_config("b", **sizes)
-    assert (b.image_size, b.width, b.epochs, b.batch_size, b.g_steps) == (32, 16, 7, 4, 1)  # (b) keeps Gulrajani's
+    b = rung_config("b+", **sizes)
+    assert (b.image_size, b.width, b.epochs, b.batch_size, b.g_steps) == (32, 16, 7, 4, 1)  # (b+) keeps Gulrajani's
 
 
 def test_unknown_rung_and_field():
-    with pytest.raises(A2VError, match="unknown rung 'a'.*b, c, d, d\\+, e, f, g.*upper bound"):
+    with pytest.raises(A2VError, match="unknown rung 'a'.*b, b\\+, c, d, d\\+, e, f, g.*upper bound"):
         rung_config("a")
     with pytest.raises(A2VError, match="unknown rung 'h'"):
         rung_steps("h")
@@ -147,27 +154,36 @@ def test_public_code_examples():
     assert d.loss == "wgan" and d.mismatched_term and d.sn_variant == "frozen-u"
     assert rung_config("d+", public_code=True).batchnorm_in_d  # the public code never drops it
     assert not rung_config("e", public_code=True).mismatched_term  # the hinge rungs drop the GAN-CLS term
-    # (b) keeps the other rungs' text-to-image schedule, not Gulrajani's; the gradient-penalty weight stays his 10
+    # (b): lambda 20 and the summed D loss; the schedule is the profile's, as for every rung
     b = rung_config("b", public_code=True)
-    assert (b.gp_weight, b.d_steps, b.g_steps, b.lr_g, b.lr_d, b.betas, b.mismatched_term) == (
-        10.0, 1, 5, 2e-4, 2e-4, (0.5, 0.999), True)
-    assert b.gp_weight == rung_config("b").gp_weight == S2IConfig().gp_weight
+    assert (b.gp_weight, b.negatives, b.d_steps, b.g_steps, b.lr_g, b.betas, b.mismatched_term, b.batchnorm_in_d) == (
+        20.0, "sum", 1, 5, 2e-4, (0.5, 0.999), True, True)
+    assert rung_config("b").gp_weight == S2IConfig().gp_weight == 10.0
+    assert (c.negatives, d.negatives, rung_config("e", public_code=True).negatives) == ("sum", "sum", "mean")
+    # run_soundnet.sh and Utils/ops.py: widths 200 at 64 px (the profile's width x 200/64), t_dim 128, 5x5 kernels
+    assert (g.width, g.condition_embedding, g.kernel) == (200, 128, 5)
+    assert rung_config("g", public_code=True, width=32).width == 100
     gen, disc = build_s2i(rung_config("g", public_code=True, image_size=32, width=8), 12, 3)
-    assert not gen.use_noise
+    assert not gen.use_noise and gen(torch.randn(2, 12)).shape == (2, 3, 32, 32)
+    assert {m.kernel_size for m in disc.modules() if isinstance(m, torch.nn.Conv2d) and m.stride == (2, 2)} == {(5, 5)}
+    # (f) and (g): the public code's head, a 128-d image embedding read by the projection, output and classifier
+    logit, classes = disc(gen(torch.randn(2, 12)), torch.randn(2, 12))
+    assert logit.shape == (2,) and classes.shape == (2, 3) and disc.embed.out_features == 128
+    assert not parametrize.is_parametrized(disc.psi) and not parametrize.is_parametrized(disc.classifier)
+    assert rung_config("e", public_code=True).d_head == "paper" and g.d_head == "embedding"
 
 
-def test_wgan_deviation_is_the_schedule_only():
-    # a gradient-penalty weight of 20 in the public code could not be verified: no deviation sets one
-    assert "wgan_gp_weight_20" not in PUBLIC_CODE_DEVIATIONS
-    dev = PUBLIC_CODE_DEVIATIONS["wgan_text_to_image_schedule"]
-    assert dev["rungs"] == ("b",)
-    assert dev["delta"] == {"d_steps": 1, "g_steps": 5, "lr_g": 2e-4, "lr_d": 2e-4, "betas": (0.5, 0.999)}
-    assert "1 D step, 5 G steps, Adam 2e-4, beta1 0.5" in dev["what"] and "Gulrajani" in dev["what"]
-    assert not any("gp_weight" in d.get("delta", {}) for d in PUBLIC_CODE_DEVIATIONS.values())
+def test_public_code_listing_names_what_is_not_applied():
+    not_applied = {k for k, d in PUBLIC_CODE_DEVIATIONS.items() if "not_applied" in d}
+    assert not_applied == {"keyword_cleaning"}
+    assert rung_config("g", public_code=True).fresh_g_batches and not rung_config("g").fresh_g_batches
+    assert "b+" not in {r for d in PUBLIC_CODE_DEVIATIONS.values() for r in d["rungs"]}  # the public code has no (b+)
+    assert PUBLIC_CODE_DEVIATIONS["wgan_gp_weight_20"]["delta"] == {"gp_weight": 20.0}
 
 
 def test_public_code_scoring():
     assert public_code_scoring() == {"n_images": 25, "splits": 10}
+    assert public_code_scoring(per_class=True) == {"per_class_score": True, "images_per_class": 25, "splits": 10}
 
 
 def test_delta_table_has_one_row_per_step():

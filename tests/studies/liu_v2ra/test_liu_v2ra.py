@@ -125,9 +125,11 @@ def test_sync_errors_on_known_onsets():
 def _onsets(per_clip: list[tuple[int, int, int]]) -> "pd.DataFrame":
     import pandas as pd
 
-    return pd.DataFrame([{"category": "wood", "clip": k, "gen_events": e, "gen_detected": d, "gen_matched": m,
-                          "gen_seconds": 2.0, "real_detected": e, "real_matched": e}
-                         for k, (e, d, m) in enumerate(per_clip)])
+    table = pd.DataFrame([{"category": "wood", "clip": k, "gen_events": e, "gen_detected": d, "gen_matched": m,
+                           "gen_seconds": 2.0, "real_detected": e, "real_matched": e}
+                          for k, (e, d, m) in enumerate(per_clip)])
+    table.attrs = {"errors_ms": np.array([3.0, 4.0]), "errors_real_ms": np.array([1.0, 2.0])}  # as pooled_sync
+    return table
 
 
 def test_sync_finding_uses_f_with_its_spread_over_clips():

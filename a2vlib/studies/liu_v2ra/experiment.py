@@ -144,8 +144,8 @@ def _whole_clips(segments: np.ndarray, n_clips: int) -> np.ndarray:
 
 def evaluate(model: Mapping[str, Any], data: V2RAData, seed: int = 0) -> dict[str, Any]:
     """The generated test audio scored against the truth clip by clip, each clip whole (PEAQ leaves the first 0.5 s
-    out of four of its variables and MMS has about 1 Hz resolution over 1 s: a clip's seconds joined score better
-    than each second alone): ODG, MMS, MSF, RMS, OSG; the same for the clean track against the truth (the kit's
+    out of four of its variables and MMS has about 1 Hz resolution over 1 s: scored whole, every variable sees the
+    whole clip): ODG, MMS, MSF, RMS, OSG; the same for the clean track against the truth (the kit's
     ground-truth row: what a recording of the same events without the background scores); onsets against the true
     events within one video frame, for the generated and the real audio; and the errors within 250 ms."""
     category = model["category"]

@@ -1,10 +1,11 @@
 """The one device resolver, seeding for repeatable runs, and a description of the machine for reports."""
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import random
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 from a2vlib.core.errors import DeviceError
 
@@ -24,6 +25,24 @@ def seed_everything(seed: int, deterministic: bool = True) -> None:
         torch.use_deterministic_algorithms(True, warn_only=True)
         torch.backends.cudnn.benchmark = False
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+
+
+@contextlib.contextmanager
+def rng_preserved() -> Iterator[None]:
+    """Run a block (a training's callbacks) without disturbing the random streams that the caller draws from."""
+    import numpy as np
+    import torch
+
+    state = (random.getstate(), np.random.get_state(), torch.get_rng_state(),
+             torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
+    try:
+        yield
+    finally:
+        random.setstate(state[0])
+        np.random.set_state(state[1])
+        torch.set_rng_state(state[2])
+        if state[3] is not None:
+            torch.cuda.set_rng_state_all(state[3])
 
 
 def pick_device(name: str | torch.device = "auto") -> torch.device:

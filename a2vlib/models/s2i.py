@@ -22,6 +22,7 @@ from a2vlib.training.config import TrainingConfig
 
 CONDITIONINGS = ("projection", "concat", "none")
 SN_VARIANTS = ("power-iteration", "frozen-u")
+WEIGHTS = ("last", "ema")  # S2IConfig.weights
 D_HEADS = ("paper", "embedding")  # the projection over phi(x), or the public code's 128-d image embedding
 CONCAT_EMBED_DIM = 128  # Reed et al. compress the condition to 128 values before tiling it
 
@@ -231,12 +232,18 @@ class S2IConfig:
     fresh_g_batches: bool = False  # each G step on a new batch (the public code), not on the D step's
     d_head: str = "paper"  # "embedding": the public code's projection head (see S2IDiscriminator)
     public_code: bool = False
+    # which generator samples: the trained one ("last") or the average of its weights ("ema", Yazici et al.), which
+    # every training keeps; a choice of use, so it is no part of the training's key
+    weights: str = "last"
+    augment: str = ""  # DiffAugment's transforms on every image D sees (a2vlib.training.augment); "" for none
 
     def __post_init__(self) -> None:
         if self.conditioning not in CONDITIONINGS:
             raise ParamsError(f"S2IConfig.conditioning: {self.conditioning!r} is not one of {', '.join(CONDITIONINGS)}")
         if self.sn_variant not in SN_VARIANTS:
             raise ParamsError(f"S2IConfig.sn_variant: {self.sn_variant!r} is not one of {', '.join(SN_VARIANTS)}")
+        if self.weights not in WEIGHTS:
+            raise ParamsError(f"S2IConfig.weights: {self.weights!r} is not one of {', '.join(WEIGHTS)}")
         if self.d_head not in D_HEADS:
             raise ParamsError(f"S2IConfig.d_head: {self.d_head!r} is not one of {', '.join(D_HEADS)}")
         _levels(self.image_size)
@@ -262,10 +269,11 @@ class S2IConfig:
         """What a cached model's key holds of this configuration: the version of the S2I code and the fields that
         differ from their defaults. A field added later with a default that keeps the old behaviour (one that only
         Chen's models set, say) leaves every cached model's key as it was; a changed default or network bumps
-        :data:`S2I_CODE_VERSION`."""
+        :data:`S2I_CODE_VERSION`. ``weights`` is left out: it picks a generator of the same training."""
         defaults = S2IConfig()
         return {"s2i_code": S2I_CODE_VERSION, **{f.name: getattr(self, f.name) for f in dataclasses.fields(self)
-                                                 if getattr(self, f.name) != getattr(defaults, f.name)}}
+                                                 if getattr(self, f.name) != getattr(defaults, f.name)
+                                                 and f.name != "weights"}}
 
     def training(self) -> TrainingConfig:
         """The training part of this configuration, as the trainer takes it."""
@@ -273,7 +281,7 @@ class S2IConfig:
                               lr_g=self.lr_g, lr_d=self.lr_d, betas=self.betas, batch_size=self.batch_size,
                               mismatched_term=self.mismatched_term, aux_weight=self.aux_weight,
                               gp_weight=self.gp_weight, sampling=self.sampling, negatives=self.negatives,
-                              fresh_g_batches=self.fresh_g_batches)
+                              fresh_g_batches=self.fresh_g_batches, augment=self.augment)
 
 
 @register("model", "s2i")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from a2vlib.core.errors import ParamsError
+from a2vlib.training.augment import parse_policy
 from a2vlib.training.losses import GP_WEIGHT, LOSSES, NEGATIVES  # the one list of losses: where they are implemented
 
 # How each epoch orders the data: a permutation, or draws balanced over classes (the public code of Wan et al.).
@@ -40,12 +41,14 @@ class TrainingConfig:
     adv_weight: float = 1.0
     negatives: str = "mean"  # the D loss's generated and wrong terms: averaged (Reed et al.) or summed
     fresh_g_batches: bool = False  # each G step on a newly drawn batch (the public code of Wan et al.), not D's
+    augment: str = ""  # DiffAugment's transforms on every image D sees (a2vlib.training.augment); "" for none
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:
             raise ParamsError(f"training loss {self.loss!r}: unknown; known: {', '.join(LOSSES)}")
         if self.sampling not in SAMPLINGS:
             raise ParamsError(f"training sampling {self.sampling!r}: not one of {', '.join(SAMPLINGS)}")
+        parse_policy(self.augment)
         if self.negatives not in NEGATIVES:
             raise ParamsError(f"training negatives {self.negatives!r}: not one of {', '.join(NEGATIVES)}")
         for name in ("d_steps", "g_steps", "batch_size"):

@@ -20,7 +20,7 @@ import random
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import torch
@@ -30,34 +30,22 @@ from a2vlib.core.atomic import atomic_path
 from a2vlib.core.cache import build_lock, cache_folder
 from a2vlib.core.errors import A2VError, DataError
 from a2vlib.training import distributed
+from a2vlib.training.augment import diff_augment
 from a2vlib.training.batches import Samples as _Samples, mismatched_indices
 from a2vlib.training.config import FIELDS, SAMPLINGS, TrainingConfig
+from a2vlib.training.ema import WeightAverage
 from a2vlib.training.losses import aux_classifier_loss, get_loss, gradient_penalty, l1_loss
-from a2vlib.core.device import pick_device, seed_everything
+from a2vlib.core.device import pick_device, rng_preserved, seed_everything
 from a2vlib.core.progress import progress
 
 CHECKPOINT_NAME = "checkpoint.pt"
+CHECKPOINT_VERSION = 2  # in every cached run's key; 2: a checkpoint holds the generator's weight average
 # What must match between a run and the checkpoint it resumes: the training configuration and the seed.
 _RESUME_KEYS = (*FIELDS, "seed")
-_ADDED_OPTIONS = {"l1_weight": 0.0, "adv_weight": 1.0, "negatives": "mean", "fresh_g_batches": False}
+_ADDED_OPTIONS = {"l1_weight": 0.0, "adv_weight": 1.0, "negatives": "mean", "fresh_g_batches": False, "augment": ""}
 
 Batch = tuple[Tensor, Tensor, "Tensor | None"]
 Callback = Callable[["GANTrainer", int, dict[str, Any]], "dict[str, Any] | None"]
-
-
-@contextlib.contextmanager
-def _rng_preserved() -> Iterator[None]:
-    """Run a block (callbacks) without disturbing the random streams that training draws from."""
-    state = (random.getstate(), np.random.get_state(), torch.get_rng_state(),
-             torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
-    try:
-        yield
-    finally:
-        random.setstate(state[0])
-        np.random.set_state(state[1])
-        torch.set_rng_state(state[2])
-        if state[3] is not None:
-            torch.cuda.set_rng_state_all(state[3])
 
 
 def _plain(value: Any) -> Any:
@@ -74,6 +62,7 @@ class TrainResult:
     generator: nn.Module
     discriminator: nn.Module
     history: list[dict[str, Any]] = field(default_factory=list)
+    generator_ema: nn.Module | None = None  # the average of G's weights (:mod:`a2vlib.training.ema`)
 
 
 class GANTrainer:
@@ -113,6 +102,7 @@ class GANTrainer:
         self.opt_g = torch.optim.Adam([p for p in self.generator.parameters() if p.requires_grad], lr=lr_g,
                                       betas=tuple(betas))
         self.opt_d = torch.optim.Adam(self._d_params, lr=lr_d, betas=tuple(betas))
+        self.ema = WeightAverage(self.generator)  # a by-product: no random draw, no change to any update
         self.checkpoint_dir = None if checkpoint_dir is None else Path(checkpoint_dir)
         self.checkpoint_every = checkpoint_every
         self.callbacks = list(callbacks)
@@ -132,7 +122,7 @@ class GANTrainer:
         return self.generator(cond, distributed.share(z))
 
     def _discriminate(self, x: Tensor, cond: Tensor) -> tuple[Tensor, Tensor | None]:
-        out = self.discriminator(x, cond)
+        out = self.discriminator(diff_augment(x, self.options["augment"]), cond)  # real, generated and wrong alike
         return (out[0], out[1]) if isinstance(out, (tuple, list)) else (out, None)
 
     @torch.no_grad()
@@ -206,7 +196,9 @@ class GANTrainer:
             terms["g_l1"] = self.options["l1_weight"] * l1_loss(fake, x)
         if fake_cls is not None and labels is not None and self.options["aux_weight"]:
             terms["g_aux"] = self.options["aux_weight"] * aux_classifier_loss(fake_cls, labels)
-        return {"g_loss": self._update("generator", self.opt_g, terms, where), **terms}
+        total = self._update("generator", self.opt_g, terms, where)
+        self.ema.update(self.generator)
+        return {"g_loss": total, **terms}
 
     def _iteration(self, x: Tensor, cond: Tensor, labels: Tensor | None, epoch: int, it: int,
                    whole: tuple[Tensor, Tensor | None] | None = None,
@@ -259,6 +251,7 @@ class GANTrainer:
             return self.checkpoint_path
         state = {"epoch": self.epoch, "history": self.history, "options": self.options,
                  "generator": self.generator.state_dict(), "discriminator": self.discriminator.state_dict(),
+                 "generator_ema": self.ema.state_dict(),
                  "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(), "rng": self._rng_state()}
         with atomic_path(self.checkpoint_path) as tmp:
             torch.save(state, tmp)
@@ -278,7 +271,10 @@ class GANTrainer:
         differ = {k: (saved.get(k), self.options[k]) for k in _RESUME_KEYS if saved.get(k) != self.options[k]}
         if differ:
             raise A2VError(f"checkpoint {path} was written with other training options (saved, now): {differ}")
+        if "generator_ema" not in state:
+            raise A2VError(f"checkpoint {path} was written before the kit kept G's weight average; train it again")
         self.generator.load_state_dict(state["generator"])
+        self.ema.load_state_dict(state["generator_ema"])
         self.discriminator.load_state_dict(state["discriminator"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
@@ -306,6 +302,7 @@ class GANTrainer:
         else:
             self.data_generator.manual_seed(self.options["seed"])
             self.epoch, self.history, self._checkpoint_epoch = 0, [], None
+            self.ema = WeightAverage(self.generator, self.ema.decay)
         self.generator.train()
         self.discriminator.train()
         bar = progress(total=max(epochs - self.epoch, 0) * n_batches, desc="GAN training", unit="it")
@@ -316,7 +313,7 @@ class GANTrainer:
             bar.close()
         if self.checkpoint_path is not None and self._checkpoint_epoch != self.epoch:
             self.save_checkpoint()  # the final state, whatever checkpoint_every says
-        return TrainResult(self.generator, self.discriminator, self.history)
+        return TrainResult(self.generator, self.discriminator, self.history, self.ema.model)
 
     def _epoch_order(self, samples: _Samples) -> Tensor:
         """The sample indices of one epoch: a permutation, or class-balanced draws with replacement."""
@@ -359,7 +356,7 @@ class GANTrainer:
         metrics: dict[str, Any] = {"epoch": epoch}
         metrics.update({k: v.item() for k, v in distributed.average({k: sums[k] / counts[k] for k in sums}).items()})
         metrics.update({"images": n_seen, "train_time_s": train_time, "images_per_s": n_seen / train_time})
-        with _rng_preserved():
+        with rng_preserved():
             for callback in self.callbacks:
                 extra = callback(self, epoch, dict(metrics))
                 if extra:
@@ -389,7 +386,8 @@ def fit_cached(kind: str, key: Any, generator: nn.Module, discriminator: nn.Modu
     atomically): a finished run is loaded, not trained again, and an interrupted one resumes where it stopped.
     ``key`` must name everything that defines the run (data, configuration, seed). Returns the result, the folder and
     whether a checkpoint was found there."""
-    folder = cache_folder(kind, {"run": key, "device": pick_device(device).type})  # a GPU's model is not a CPU's
+    folder = cache_folder(kind, {"run": key, "device": pick_device(device).type,  # a GPU's model is not a CPU's
+                                 "checkpoint": CHECKPOINT_VERSION})
     folder.mkdir(parents=True, exist_ok=True)
     # the same run asked for twice at once (two workers): the second waits and loads the first's; the processes of
     # one data-parallel run are one run, not rivals

@@ -10,6 +10,7 @@ from a2vlib.models.s2i import build_s2i
 from a2vlib.studies.wan2019.rungs import rung_config
 from a2vlib.training.trainer import CHECKPOINT_NAME, GANTrainer, mismatched_indices, train_gan
 from a2vlib.training.config import TrainingConfig
+from a2vlib.training.ema import WeightAverage
 
 pytestmark = pytest.mark.slow  # GAN trainings
 
@@ -60,8 +61,38 @@ def test_resume_equals_uninterrupted(tmp_path, rung, public_code):
         data, epochs=2, resume=True)
     assert states_equal(straight.generator, resumed.generator)
     assert states_equal(straight.discriminator, resumed.discriminator)
+    assert states_equal(straight.generator_ema, resumed.generator_ema)  # the weight average resumes too
     assert [h["d_loss"] for h in straight.history] == [h["d_loss"] for h in resumed.history]
     assert torch.load(tmp_path / "b" / CHECKPOINT_NAME, weights_only=True)["epoch"] == 2
+
+
+def test_weight_average_changes_no_update(monkeypatch):
+    kept = make_trainer().fit(make_data(), epochs=2)
+    assert not states_equal(kept.generator, kept.generator_ema)
+    monkeypatch.setattr(WeightAverage, "update", lambda self, model: None)
+    without = make_trainer().fit(make_data(), epochs=2)
+    assert states_equal(kept.generator, without.generator)  # no random draw, no change to any update
+    assert states_equal(kept.discriminator, without.discriminator)
+
+
+def test_diffaugment_changes_training_and_resumes_exactly(tmp_path):
+    data = make_data()
+    plain = make_trainer().fit(data, epochs=1)
+    augmented = make_trainer(augment="color,translation,cutout").fit(data, epochs=1)
+    assert not states_equal(plain.generator, augmented.generator)
+    straight = make_trainer(augment="translation", checkpoint_dir=tmp_path / "a").fit(data, epochs=2)
+    make_trainer(augment="translation", checkpoint_dir=tmp_path / "b").fit(data, epochs=1)
+    resumed = make_trainer(augment="translation", checkpoint_dir=tmp_path / "b").fit(data, epochs=2, resume=True)
+    assert states_equal(straight.generator, resumed.generator)  # its draws are in the checkpointed stream
+
+
+def test_checkpoint_without_weight_average_is_refused(tmp_path):
+    make_trainer(checkpoint_dir=tmp_path).fit(make_data(), epochs=1)
+    state = torch.load(tmp_path / CHECKPOINT_NAME, weights_only=True)
+    del state["generator_ema"]
+    torch.save(state, tmp_path / CHECKPOINT_NAME)
+    with pytest.raises(A2VError, match="weight average; train it again"):
+        make_trainer(checkpoint_dir=tmp_path).fit(make_data(), epochs=2, resume=True)
 
 
 def test_resume_refuses_other_options(tmp_path):
@@ -150,6 +181,7 @@ def test_resume_with_class_balanced_sampling(tmp_path):
         data, epochs=3, resume=True)
     assert states_equal(straight.generator, resumed.generator)
     assert states_equal(straight.discriminator, resumed.discriminator)
+    assert states_equal(straight.generator_ema, resumed.generator_ema)  # the weight average resumes too
     assert [h["d_loss"] for h in straight.history] == [h["d_loss"] for h in resumed.history]
     with pytest.raises(A2VError, match="sampling"):  # a checkpoint resumes only with the sampling it was written with
         make_trainer(checkpoint_dir=tmp_path / "b").fit(data, epochs=4, resume=True)

@@ -58,6 +58,7 @@ class SceneData:
     # real pictures the judges never learn from, to measure them on (default: the test pairs' pictures)
     judge_test_images: np.ndarray | None = None
     judge_test_labels: list[str] | None = None
+    train_loudness: np.ndarray | None = None  # each training sound's loudness (the volume study's read-out)
 
     @property
     def cond_dim(self) -> int:
@@ -154,7 +155,8 @@ def _with_vectors(root: Path, kept: pd.DataFrame, key: dict[str, Any], classes: 
         train_cond=scaler.transform(vectors[train]), test_images=images[test], test_labels=labels[test].tolist(),
         test_cond=scaler.transform(vectors[test]), test_audio=scenes.load_audio(root, kept[test]),
         test_loudness=kept.loudness[test].to_numpy(), reference_images=reference_images,
-        reference_labels=list(reference_labels), scaler=scaler, device=str(device), **extra)
+        reference_labels=list(reference_labels), scaler=scaler, device=str(device),
+        train_loudness=kept.loudness[train].to_numpy(), **extra)
 
 
 def data_summary(data: SceneData) -> pd.DataFrame:

@@ -36,7 +36,9 @@ def run_ladder(data: SceneData, judges_: Judges, sizes: Mapping[str, Any], seeds
     if budget_epochs:
         extra.append((data, budget_config(sizes, budget_epochs), seeds[0], judges_))
     extra += [(data, rung_config(r, True, **sizes), s) for r in public_code_rungs for s in seeds]
-    train_all(extra + [(data, rung_config(r, public_code, **sizes), s) for r, s in runs], device, cluster)
+    # (g+ema) is (g)'s training sampled from its weight average: one training for both
+    trainings = dict.fromkeys((rung_config(r, public_code, **sizes).replace(weights="last"), s) for r, s in runs)
+    train_all(extra + [(data, config, s) for config, s in trainings], device, cluster)
     rows = evaluate_all([(data, rung_config(r, public_code, **sizes), s) for r, s in runs], judges_, device, cluster,
                         **eval_kw)
     return pd.DataFrame([{"rung": r, **row} for (r, _), row in zip(runs, rows)])
@@ -76,7 +78,7 @@ def ladder_metrics(summary: pd.DataFrame) -> dict[str, dict[str, float]]:
 
 
 def findings(runs: pd.DataFrame, upper: Mapping[str, Any] | None = None, object_target: float = 0.5,
-             judges_: Judges | None = None) -> list[verdicts.Finding]:
+             judges_: Judges | None = None, kit_target: float | None = None) -> list[verdicts.Finding]:
     """What the ladder shows, each claim judged on the spread over seeds: the ordering of the rungs against the
     paper's Table 4, (g) above (c) (the paper's main claim) in score and in accuracy by each judge, each paper-named
     step's effect on the score ("we can get improvements step by step"), and, as the kit's targets, (g)'s accuracy
@@ -108,9 +110,23 @@ def findings(runs: pd.DataFrame, upper: Mapping[str, Any] | None = None, object_
                        if higher == "g" else verdicts.difference(claim, by[higher].score, by[lower].score))
     col, shows, judge = (("object_accuracy", "show their object", "object-judge") if has_object else
                          ("accuracy", "are read as their class", scene_judge))
-    if "g" in by:
-        out.append(verdicts.kit(verdicts.at_least(f"(g)'s images {shows}: {judge} accuracy reaches "
-                                                  f"{object_target:.0%}", by["g"][col], object_target)))
+    if "g" in by and "g+ema" in by:  # the kit's rung: the same trainings as (g), so paired by seed
+        pair = by["g"].merge(by["g+ema"], on="seed", suffixes=("_g", "_ema"))
+        for c, what in ((col, f"{judge} accuracy"), ("score", "classifier score"), ("fid", "FID")):
+            lower = c == "fid"  # FID: lower is better
+            a, b = (pair[f"{c}_g"], pair[f"{c}_ema"]) if lower else (pair[f"{c}_ema"], pair[f"{c}_g"])
+            out.append(verdicts.kit(verdicts.paired_difference(
+                f"sampling (g) from its weight average (g+ema) {'lowers' if lower else 'raises'} its {what} (the "
+                "same trainings, paired by seed)", a.tolist(), b.tolist())))
+    if "g+ema" in by and "g+ema+da" in by:  # another training: Welch over seeds, as the paper's steps
+        for c, what in ((col, f"{judge} accuracy"), ("fid", "FID")):
+            a, b = (by["g+ema"][c], by["g+ema+da"][c]) if c == "fid" else (by["g+ema+da"][c], by["g+ema"][c])
+            out.append(verdicts.kit(verdicts.difference(
+                f"DiffAugment (g+ema+da) {'lowers' if c == 'fid' else 'raises'} the {what} over (g+ema)", a, b)))
+    for rung in [r for r in ("g", "g+ema", "g+ema+da") if r in by]:  # the kit's rungs: their own, higher target
+        target = object_target if rung == "g" or kit_target is None else kit_target
+        out.append(verdicts.kit(verdicts.at_least(f"({rung})'s images {shows}: {judge} accuracy reaches "
+                                                  f"{target:.0%}", by[rung][col], target)))
     if upper is not None and "g" in by:
         out.append(verdicts.kit(verdicts.at_least(
             f"(g)'s {judge} accuracy reaches half of real images' ({upper[col]:.2f})",

@@ -129,7 +129,8 @@ def train_s2i(data: SceneData, config: S2IConfig, seed: int = 0, device: str | t
     result, folder, found = fit_cached("s2i", key, generator, discriminator, data.training_tensors(), config.epochs,
                                        seed=seed, device=device, callbacks=callbacks, resume=resume,
                                        config=config.training())
-    return TrainedS2I(config, seed, result.generator.eval(), result.history, folder, found)
+    generator = result.generator_ema if config.weights == "ema" else result.generator
+    return TrainedS2I(config, seed, generator.eval(), result.history, folder, found)
 
 
 def generate(model: TrainedS2I | torch.nn.Module, cond: np.ndarray, seed: int = 0, z: torch.Tensor | None = None,

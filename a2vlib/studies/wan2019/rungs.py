@@ -47,6 +47,12 @@ STEPS: dict[str, Step] = {
     "hinge": Step("+ hinge loss (eq. 1-2)", "paper", {"loss": "hinge"}),
     "projection": Step("+ projection discriminator", "paper", {"conditioning": "projection"}),
     "aux_classifier": Step("+ auxiliary classifier", "paper", {"aux_classifier": True}),
+    "weight_average": Step("+ samples from an exponential moving average of G's weights (Yazici et al. 2019; "
+                           "decay 0.999): the same training as its parent, only the generator that samples differs",
+                           "kit", {"weights": "ema"}),
+    "diffaugment": Step("+ DiffAugment (Zhao et al. 2020): colour, translation and cutout drawn afresh on every image "
+                        "D sees, real and generated, in D's steps and G's", "kit",
+                        {"augment": "color,translation,cutout"}),
 }
 
 
@@ -68,10 +74,13 @@ RUNGS: dict[str, Rung] = {
     "e": Rung(wan2019.TABLE4_MODELS["e"], "d+", ("hinge",)),
     "f": Rung(wan2019.TABLE4_MODELS["f"], "e", ("projection",)),
     "g": Rung(wan2019.TABLE4_MODELS["g"], "f", ("aux_classifier",)),
+    "g+ema": Rung("+ EMA of G's weights (kit rung)", "g", ("weight_average",)),
+    "g+ema+da": Rung("+ DiffAugment (kit rung)", "g+ema", ("diffaugment",)),
 }
-LADDER = ("b", "b+", "c", "d", "d+", "e", "f", "g")
+LADDER = ("b", "b+", "c", "d", "d+", "e", "f", "g", "g+ema", "g+ema+da")
 PAPER_RUNGS = tuple(r for r in LADDER if r in wan2019.TABLE4)  # the rows with a number in Table 4
-_PUBLIC = tuple(r for r in LADDER if r != "b+")  # the rungs the public code has (it has no (b+))
+KIT_RUNGS = ("b+", "g+ema", "g+ema+da")  # rungs of the kit's, beside the paper's
+_PUBLIC = tuple(r for r in LADDER if r not in KIT_RUNGS)  # the rungs the public code has
 
 
 def rung_label(rung: str) -> str:

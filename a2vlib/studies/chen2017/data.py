@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from a2vlib import verdicts
 from a2vlib.core.cache import cached
 from a2vlib.core.errors import ParamsError
 from a2vlib.studies.chen2017.urmp.pairs import InstrumentPairs
@@ -39,7 +40,10 @@ def dataset_key(params: Mapping[str, Any]) -> dict[str, Any]:
     missing = [k for k in DATASET_KEYS if k not in params]
     if missing:
         raise ParamsError(f"instrument dataset: parameter(s) {missing} missing; see params/<profile>/instruments.yaml")
-    return {field_: params[k] for k, field_ in DATASET_KEYS.items()}
+    key = {field_: params[k] for k, field_ in DATASET_KEYS.items()}
+    if params.get("room"):  # only when set: every key without it stays as it was
+        key["room"] = True
+    return key
 
 
 def load_pairs(params: Mapping[str, Any]) -> InstrumentPairs:
@@ -100,6 +104,62 @@ def summary(data: InstrumentData) -> pd.DataFrame:
     ours.columns = [f"{c} (ours)" for c in ours.columns]
     paper = pd.DataFrame({f"{s} (Chen)": {k: v[s].value for k, v in chen2017.TABLE2.items()} for s in ("train", "test")})
     return ours.join(paper)
+
+
+HELD_OUT_SEED = 7919  # added to the dataset's seed: the held-out font's performances share no phrase with the pairs'
+
+
+FONT_TARGET = 0.5  # the kit's aim: instruments named from a font never heard at least half of the time
+
+
+def held_out_font(encoders: Encoders, params: Mapping[str, Any], font: str, performances: int = 2) -> pd.DataFrame:
+    """The sound classifier on ``performances`` performances per instrument rendered from ``font``, a font that no
+    training pair came from: does it know the instruments, or the one font it heard? Per instrument and overall:
+    accuracy over the 0.5 s chunks, and over performances (each named by the majority of its chunks; performances
+    are the independent unit, so the 95 % interval is Wilson's over them), beside chance. ``font`` "" (none held
+    out): an empty table."""
+    from a2vlib.studies.chen2017.urmp.instruments import resolve_soundfont, resolve_soundfonts
+
+    if not font:
+        return pd.DataFrame(columns=["chunk accuracy", "performance accuracy", "performances"])
+    key = dataset_key(params)
+    if "sub_urmp_root" in key:
+        raise ParamsError("held_out_font: the pairs are the real Sub-URMP, not rendered from fonts; leave it empty")
+    trained = [name for name, _ in resolve_soundfonts(key["soundfont"])]
+    name, _ = resolve_soundfont(font)
+    if name in trained:
+        raise ParamsError(f"held_out_font {font!r}: the training pairs were rendered from it ({', '.join(trained)}); "
+                          "hold out a font they do not use")
+    pairs = generate(PerformanceConfig(**{**key, "soundfont": font, "seed": key["seed"] + HELD_OUT_SEED,
+                                          "performances": max(2, performances), "test_performances": 1}))
+    predicted, _ = encoders.sound.predict(lms(pairs.waveforms, pairs.sample_rate))
+    chunks = pd.DataFrame({"instrument": pairs.labels, "performance": pairs.performances,
+                           "right": np.asarray(predicted) == np.asarray(pairs.labels), "predicted": predicted})
+    votes = chunks.groupby("performance").agg(instrument=("instrument", "first"),
+                                               vote=("predicted", lambda p: p.value_counts().index[0]))
+    votes["right"] = votes.vote == votes.instrument
+    table = pd.DataFrame({"chunk accuracy": chunks.groupby("instrument").right.mean(),
+                          "performance accuracy": votes.groupby("instrument").right.mean(),
+                          "performances": votes.groupby("instrument").size()})
+    lo, hi = verdicts.wilson_interval(int(votes.right.sum()), len(votes))
+    table.loc["all"] = [chunks.right.mean(), votes.right.mean(), len(votes)]
+    table["95 % low"], table["95 % high"] = np.nan, np.nan
+    table.loc["all", ["95 % low", "95 % high"]] = lo, hi
+    table.attrs.update(font=name, trained_on=trained, chance=1 / len(set(pairs.labels)))
+    return table
+
+
+def held_out_font_findings(table: pd.DataFrame, target: float = FONT_TARGET) -> list[Any]:
+    """The kit's aim for :func:`held_out_font`: performances from the unheard font named right at least ``target``
+    of the time (Wilson's interval over performances); none when no font was held out."""
+    if table.empty:
+        return []
+    n = int(table.loc["all", "performances"])
+    hits = int(round(table.loc["all", "performance accuracy"] * n))
+    return [verdicts.kit(verdicts.proportion_at_least(
+        f"the sound classifier names the instrument of performances from a font it never heard "
+        f"({table.attrs['font']}; trained on {', '.join(table.attrs['trained_on'])}) at least {target:.0%} of the "
+        f"time (chance {table.attrs['chance']:.3f})", hits, n, target))]
 
 
 def _gain_tilt(max_gain_db: float = 10.0, max_tilt_db: float = 6.0):

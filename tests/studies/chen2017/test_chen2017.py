@@ -13,6 +13,7 @@ from a2vlib.core.errors import ParamsError
 from a2vlib.models.sound_classifier import lms
 from a2vlib.papers import chen2017
 from a2vlib.studies.chen2017 import data as chen, i2s, pose, s2i
+from a2vlib.studies.chen2017.urmp.instruments import INSTRUMENTS
 
 
 def test_variants_differ_from_s2i_c_by_their_delta_only():
@@ -56,6 +57,19 @@ def test_findings_with_one_seed_use_the_images():
     found = s2i.findings(runs, chance=1 / 13)
     assert [f.status for f in found] == ["holds", "inconclusive", "holds"]
     assert all(f.basis == "kit" and "this" in f.claim for f in found)  # these models only: no verdict on the paper
+
+
+def test_findings_compare_only_the_variants_that_ran():
+    runs = _runs({"S2I-C": [0.6, 0.62, 0.58, 0.61, 0.59], "S2I-N": [0.2, 0.25, 0.22, 0.3, 0.24]}, seeds=range(5))
+    found = s2i.findings(runs, chance=1 / 13)
+    assert [f.status for f in found] == ["holds", "holds"] and "S2I-N" in found[0].claim
+    assert list(s2i.table5(runs).index) == ["S2I-C", "S2I-N"]
+
+
+@pytest.mark.parametrize("variants", [[], ["S2I-N", "S2I-C"], ["S2I-C", "S2I-X"]])
+def test_run_variants_names_a_bad_variant_list(variants):
+    with pytest.raises(ParamsError, match="S2I-C first"):
+        s2i.run_variants(None, None, {}, [0], variants=variants)
 
 
 def test_centred_spearman_removes_the_players_offsets():
@@ -203,13 +217,15 @@ def test_i2s_findings_count_performances_not_overlapping_chunks():
     perf = np.repeat([f"p{i}" for i in range(6)], 10)  # six test performances, ten chunks each
     lsd = 8 + rng.normal(0, 0.3, 60)
     per_sound = {"lsd_db": lsd, "lsd_other_instrument_db": lsd + 3, "lsd_same_instrument_db": lsd + 1,
-                 "tilt_generated_db": 5 + rng.normal(0, 1, 60), "tilt_real_db": np.full(60, 6.0), "performance": perf}
+                 "tilt_generated_db": 5 + rng.normal(0, 1, 60), "tilt_real_db": np.full(60, 6.0), "performance": perf,
+                 "right": (np.arange(60) % 2 == 0).astype(float)}  # half of each performance's chunks named right
     table = i2s.per_performance(per_sound)
     assert len(table) == 6 and table.loc["p0", "lsd_db"] == pytest.approx(lsd[:10].mean())
     found = i2s.findings({"per_sound": per_sound, "i2s_hits": 30, "n": 60, "chance": 1 / 13})
     assert [f.status for f in found] == ["holds"] * 4
     assert all(f.basis == "kit" and "this model" in f.claim for f in found)
     assert "6 test performances" in found[2].claim and "n = 6 pairs" in found[2].evidence
+    assert "each of 6 test performances" in found[0].claim and "(n = 6)" in found[0].evidence  # not 60 chunks
 
 
 def test_baseline_is_the_largest_class_share():
@@ -255,3 +271,31 @@ def test_numpy_resize_frames_is_numpys_resize():
     # the round trip keeps the first 128 * 34 values in place and refills the rest from the start
     assert torch.equal(back.reshape(2, -1)[:, :128 * 34], spec.reshape(2, -1)[:, :128 * 34])
     assert not torch.equal(back, spec)
+
+
+def test_held_out_font_scores_performances_of_a_font_never_heard(tmp_path, monkeypatch):
+    from a2vlib.data.soundfont import soundfont_path
+
+    (tmp_path / "Other.sf2").write_bytes(soundfont_path().read_bytes())
+    monkeypatch.setenv("A2V_SOUNDFONTS", str(tmp_path))
+    params = {"seed": 0, "performances": 2, "test_performances": 1, "performance_seconds": 0.6, "sample_rate": 16000,
+              "image_size": 32, "soundfont": "TimGM6mb"}
+
+    class Half:  # names every instrument but the last few right
+        def predict(self, x):
+            labels = [inst for inst in INSTRUMENTS for _ in range(len(x) // 13)]
+            return [lab if lab < "t" else "cello" for lab in labels], None
+
+    enc = type("E", (), {"sound": Half()})()
+    assert chen.held_out_font(enc, params, "").empty and chen.held_out_font_findings(chen.held_out_font(enc, params, "")) == []
+    table = chen.held_out_font(enc, params, "Other")
+    assert table.attrs["font"] == "Other" and table.attrs["trained_on"] == ["TimGM6mb"]
+    assert table.loc["all", "performances"] == 26  # 13 instruments x 2 performances
+    assert table.loc["trombone", "performance accuracy"] == 0 and table.loc["cello", "chunk accuracy"] == 1
+    assert table.loc["all", "performance accuracy"] == pytest.approx(8 / 13)  # trombone to violin: 5 of 13 wrong
+    assert table.loc["all", "95 % low"] < 8 / 13 < table.loc["all", "95 % high"]
+    (finding,) = chen.held_out_font_findings(table)
+    assert finding.basis == "kit" and "Other" in finding.claim
+    assert finding.status == "inconclusive" and "16" in finding.evidence  # 16 of 26 performances: 0.5 inside
+    with pytest.raises(ParamsError, match="were rendered from it"):
+        chen.held_out_font(enc, params, "TimGM6mb")

@@ -12,7 +12,11 @@ Soundfonts (``soundfont=``):
 - ``"TimGM6mb"``: the 6 MB font inside the ``pretty_midi`` wheel (GPL-2). Its viola reuses the violin samples,
   so viola/violin confusions are expected with it;
 - ``"auto"`` (default): FluidR3_GM when the file exists, else TimGM6mb;
+- the name of any font :func:`available_soundfonts` finds (Debian's ``csound-soundfont`` is ``sf_GMbank``);
 - any other string: the path of an ``.sf2`` file.
+
+The performances of notebooks 03 and 06 also take a comma-separated list of these, or ``"all"`` (every font the
+machine has), and cycle through the fonts from one performance to the next (:func:`resolve_soundfonts`).
 
 ``generate`` records which font was used in its ``info``. Every clip is a pure function of (seed, instrument,
 index) and of the font, so results from different fonts are not interchangeable.
@@ -22,6 +26,7 @@ which would otherwise let a classifier name the instrument from the level alone.
 """
 from __future__ import annotations
 
+import os
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -51,6 +56,7 @@ PITCH_RANGES: dict[str, tuple[int, int]] = {
     "tuba": (28, 58), "viola": (48, 84), "violin": (55, 91),
 }
 FLUIDR3_PATH = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
+SOUNDFONT_DIR = FLUIDR3_PATH.parent  # where Debian's General MIDI fonts go; A2V_SOUNDFONTS names one folder more
 RMS_DBFS = (-30.0, -18.0)  # clip level range; peaks stay below PEAK_LIMIT
 PEAK_LIMIT = 0.95
 LEAD_IN_S = 0.25  # rendered before the clip so that negative onsets (notes already sounding) are possible
@@ -78,17 +84,46 @@ class InstrumentConfig:
              "give 'auto', 'FluidR3_GM', 'TimGM6mb' or the path of an .sf2 file")
 
 
+def available_soundfonts() -> list[tuple[str, Path]]:
+    """Every General MIDI font on this machine, by name: TimGM6mb (in the pretty_midi wheel), then each ``.sf2`` in
+    Debian's font folder, in the cache's ``soundfonts`` (``make soundfonts``) and in the folder ``A2V_SOUNDFONTS``
+    names; a name found twice counts once."""
+    from a2vlib.core.paths import cache_dir
+
+    found = {"TimGM6mb": soundfont_path()}
+    extra = os.environ.get("A2V_SOUNDFONTS", "")
+    for folder in (SOUNDFONT_DIR, cache_dir() / "soundfonts", *([Path(extra).expanduser()] if extra else [])):
+        for path in sorted(folder.glob("*.sf2")) if folder.is_dir() else []:
+            found.setdefault(path.stem, path)
+    return list(found.items())
+
+
+def resolve_soundfonts(spec: str) -> list[tuple[str, Path]]:
+    """The fonts of ``spec``: one font (as :func:`resolve_soundfont` reads it), a comma-separated list of them, or
+    ``"all"`` (:func:`available_soundfonts`); each once."""
+    fonts = available_soundfonts() if spec == "all" else [resolve_soundfont(s.strip()) for s in spec.split(",")
+                                                          if s.strip()]
+    names = [name for name, _ in fonts]
+    if not fonts or len(set(names)) != len(names):
+        raise ParamsError(f"soundfont {spec!r}: give one font, a list of different fonts, or 'all'")
+    return fonts
+
+
 def resolve_soundfont(soundfont: str = "auto") -> tuple[str, Path]:
-    """The font's name and file for ``"auto"``, ``"FluidR3_GM"``, ``"TimGM6mb"`` or a path."""
+    """The font's name and file for ``"auto"``, ``"FluidR3_GM"``, ``"TimGM6mb"``, the name of a font
+    :func:`available_soundfonts` finds, or a path."""
     if soundfont == "auto":
         return resolve_soundfont("FluidR3_GM" if FLUIDR3_PATH.is_file() else "TimGM6mb")
     if soundfont == "TimGM6mb":
         return "TimGM6mb", soundfont_path()
-    if soundfont == "FluidR3_GM":
-        if not FLUIDR3_PATH.is_file():
-            raise DataError(f"{FLUIDR3_PATH}: soundfont not found; install Debian's fluid-soundfont-gm "
-                            "(apt-get install fluid-soundfont-gm) or use soundfont='TimGM6mb'")
+    if soundfont == "FluidR3_GM" and FLUIDR3_PATH.is_file():
         return "FluidR3_GM", FLUIDR3_PATH
+    named = dict(available_soundfonts()).get(soundfont)
+    if named is not None:
+        return soundfont, named
+    if soundfont == "FluidR3_GM":
+        raise DataError(f"{FLUIDR3_PATH}: soundfont not found; install Debian's fluid-soundfont-gm "
+                        "(apt-get install fluid-soundfont-gm, or `make soundfonts`) or use soundfont='TimGM6mb'")
     path = Path(soundfont).expanduser()
     if not path.is_file():
         raise DataError(f"{path}: soundfont file not found; give 'auto', 'FluidR3_GM', 'TimGM6mb' or an .sf2 path")

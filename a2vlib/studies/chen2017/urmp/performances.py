@@ -14,6 +14,11 @@ time inside the note, changing direction at every note. So sound and pose are ti
 
 Split by performance, never the same performance in train and test: the last ``test_performances`` of each
 instrument are the test set (Sub-URMP put about 20 % of its videos there).
+
+Several fonts (``soundfont="all"`` or a list): the performances of each instrument take the fonts in turn, so the
+train and the test split both hold several. ``room=True`` gives each performance a room and a microphone of its own
+(:func:`vary_room`), so that a classifier cannot rest on one recording's colour; the level is drawn for every
+performance either way.
 """
 from __future__ import annotations
 
@@ -26,7 +31,8 @@ from a2vlib.core.checks import is_int, is_number, require
 from a2vlib.core.errors import DataError
 from a2vlib.studies.chen2017.urmp import musicians
 from a2vlib.studies.chen2017.urmp.pairs import InstrumentPairs
-from a2vlib.studies.chen2017.urmp.instruments import INSTRUMENTS, PEAK_LIMIT, PITCH_RANGES, RMS_DBFS, pick_program, resolve_soundfont
+from a2vlib.studies.chen2017.urmp.instruments import (INSTRUMENTS, PEAK_LIMIT, PITCH_RANGES, RMS_DBFS, pick_program,
+                                                      resolve_soundfonts)
 from a2vlib.data.soundfont import render_notes
 
 TAIL_S = 0.4  # rendered after the last note so that its release is not cut
@@ -44,7 +50,8 @@ class PerformanceConfig:
     stride_seconds: float = 0.1  # and stride
     sample_rate: int = 22050
     image_size: int = 32
-    soundfont: str = "auto"
+    soundfont: str = "auto"  # one font, a comma-separated list, or "all" (instruments.resolve_soundfonts)
+    room: bool = False  # a reverberant room and a spectral tilt of its own per performance (vary_room)
 
     def __post_init__(self) -> None:
         require(self, is_int(self.seed) and self.seed >= 0, "seed", "give an integer >= 0")
@@ -62,7 +69,8 @@ class PerformanceConfig:
                 "give an integer in [8000, 96000] Hz")
         require(self, is_int(self.image_size) and self.image_size >= 16, "image_size", "give an integer >= 16")
         require(self, isinstance(self.soundfont, str) and bool(self.soundfont), "soundfont",
-                "give 'auto', 'FluidR3_GM', 'TimGM6mb' or the path of an .sf2 file")
+                "give 'auto', 'FluidR3_GM', 'TimGM6mb', the path of an .sf2 file, a comma-separated list or 'all'")
+        require(self, isinstance(self.room, bool), "room", "give true or false")
 
     @property
     def chunks_per_performance(self) -> int:
@@ -90,14 +98,32 @@ def compose(rng: np.random.Generator, keys: tuple[int, ...], seconds: float) -> 
     return notes
 
 
-def render_performance(instrument: str, rng: np.random.Generator, config: PerformanceConfig
-                       ) -> tuple[np.ndarray, list[tuple[float, int, int, float]]]:
-    """One performance: (float32 waveform of ``seconds``, its notes)."""
+def vary_room(y: np.ndarray, rng: np.random.Generator, sr: int) -> np.ndarray:
+    """``y`` in a room of its own, heard through a microphone of its own: reverberation from exponentially decaying
+    noise (RT60 0.1-0.8 s, 10-50 % of the mix) and a first-order tilt (-9 to +9 dB between the bands below and above
+    a corner of 300-3,000 Hz)."""
+    from scipy.signal import butter, fftconvolve, lfilter
+
+    rt60, wet = rng.uniform(0.1, 0.8), rng.uniform(0.1, 0.5)
+    t = np.arange(int(rt60 * sr)) / sr
+    ir = rng.standard_normal(len(t)) * np.exp(-6.91 * t / rt60)  # 60 dB down at rt60
+    y = (1 - wet) * y + wet * fftconvolve(y, ir / np.sqrt(np.sum(ir ** 2)))[:len(y)]
+    b, a = butter(1, rng.uniform(300, 3000) / (sr / 2))
+    low, gain = lfilter(b, a, y), 10 ** (rng.uniform(-9, 9) / 40)
+    return low / gain + (y - low) * gain
+
+
+def render_performance(instrument: str, rng: np.random.Generator, config: PerformanceConfig,
+                       soundfont: str | None = None) -> tuple[np.ndarray, list[tuple[float, int, int, float]]]:
+    """One performance: (float32 waveform of ``seconds``, its notes), from ``soundfont`` (default: the config's)."""
     sr = config.sample_rate
-    path, program, keys = pick_program(instrument, rng, sr, config.soundfont)
+    path, program, keys = pick_program(instrument, rng, sr, soundfont or config.soundfont)
     notes = compose(rng, keys, config.seconds)
     n = int(round(config.seconds * sr))
     y = render_notes(notes, sr, n + int(TAIL_S * sr), program, soundfont=path)[:n].astype(np.float64)
+    if config.room:  # a stream spawned aside (``rng`` does not move): the same notes and looks with or without it
+        seq = getattr(rng.bit_generator, "seed_seq", None) or rng.bit_generator._seed_seq
+        y = vary_room(y, np.random.default_rng(seq.spawn(1)[0]), sr)
     rms = float(np.sqrt(np.mean(y ** 2)))
     if rms < 1e-6:
         raise DataError(f"{path}: {instrument} performance rendered silent (program {program}); use another font")
@@ -120,7 +146,8 @@ def pose_at(notes: list[tuple[float, int, int, float]], t: float, instrument: st
 def generate(config: PerformanceConfig = PerformanceConfig()) -> InstrumentPairs:
     """Every chunk of every performance, as :class:`~a2vlib.studies.chen2017.urmp.pairs.InstrumentPairs`; a pure function
     of ``config`` and the font."""
-    font, path = resolve_soundfont(config.soundfont)
+    fonts = resolve_soundfonts(config.soundfont)
+    used: dict[str, int] = {}
     sr, win = config.sample_rate, int(round(config.chunk_seconds * config.sample_rate))
     stride = config.stride_seconds
     waves, images, labels, perfs, split, notes_at, hands = [], [], [], [], [], [], []
@@ -128,7 +155,9 @@ def generate(config: PerformanceConfig = PerformanceConfig()) -> InstrumentPairs
         key = zlib.crc32(instrument.encode())  # by name: a performance does not change if the list does
         for p in range(config.performances):
             rng = np.random.default_rng([config.seed, key, p])
-            y, notes = render_performance(instrument, rng, config)
+            font, path = fonts[(p + key) % len(fonts)]  # the instrument's performances take the fonts in turn
+            used[font] = used.get(font, 0) + 1
+            y, notes = render_performance(instrument, rng, config, str(path))
             look = musicians.random_look(rng)
             side = "test" if p >= config.performances - config.test_performances else "train"
             for c in range(config.chunks_per_performance):
@@ -141,7 +170,9 @@ def generate(config: PerformanceConfig = PerformanceConfig()) -> InstrumentPairs
                 split.append(side)
                 notes_at.append(note)
                 hands.append(pose.hand)
-    info = {**asdict(config), "source": "rendered performances", "soundfont": font, "soundfont_path": str(path),
-            "viola_shares_violin_samples": font == "TimGM6mb"}
+    names = [name for name, _ in fonts]
+    info = {**asdict(config), "source": "rendered performances", "soundfont": ", ".join(names),
+            "soundfont_path": ", ".join(str(path) for _, path in fonts), "performances_per_font": used,
+            "viola_shares_violin_samples": "TimGM6mb" in names}
     return InstrumentPairs(np.stack(waves), np.stack(images), labels, perfs, np.asarray(split), sr,
                            np.asarray(notes_at), np.asarray(hands, dtype=np.float32), info)

@@ -112,3 +112,48 @@ def test_instrument_pairs_checks_its_fields():
         InstrumentPairs(w, img, ["cello", "cello"], ["c0", "c1"], np.array(["train", "val"]), 8000)
     with pytest.raises(DataError, match="uint8"):
         InstrumentPairs(w, img.astype(float), ["cello", "cello"], ["c0", "c1"], np.array(["train", "test"]), 8000)
+
+
+@pytest.fixture()
+def two_fonts(tmp_path, monkeypatch):
+    """A second font on the machine: TimGM6mb's file under another name (the plumbing, not the acoustics)."""
+    from a2vlib.data.soundfont import soundfont_path
+
+    (tmp_path / "Other.sf2").write_bytes(soundfont_path().read_bytes())
+    monkeypatch.setenv("A2V_SOUNDFONTS", str(tmp_path))
+    return tmp_path / "Other.sf2"
+
+
+def test_several_fonts_take_turns_over_the_performances(pairs, two_fonts):
+    from a2vlib.studies.chen2017.urmp.instruments import available_soundfonts, resolve_soundfont, resolve_soundfonts
+
+    assert dict(available_soundfonts())["Other"] == two_fonts and resolve_soundfont("Other") == ("Other", two_fonts)
+    assert [n for n, _ in resolve_soundfonts("TimGM6mb, Other")] == ["TimGM6mb", "Other"]
+    assert {n for n, _ in resolve_soundfonts("all")} >= {"TimGM6mb", "Other"}
+    with pytest.raises(ParamsError, match="list of different fonts"):
+        resolve_soundfonts("TimGM6mb,TimGM6mb")
+    both = P.generate(P.PerformanceConfig(**{**SMALL.__dict__, "soundfont": "TimGM6mb,Other"}))
+    assert both.info["soundfont"] == "TimGM6mb, Other" and both.info["performances_per_font"] == {
+        "TimGM6mb": len(INSTRUMENTS), "Other": len(INSTRUMENTS)}  # two performances each: one from each font
+    # the same file under two names renders the same sound: each performance is the one font would give
+    assert np.array_equal(both.waveforms, pairs.waveforms) and np.array_equal(both.images, pairs.images)
+
+
+def test_room_changes_the_sound_and_nothing_else(pairs):
+    roomy = P.generate(P.PerformanceConfig(**{**SMALL.__dict__, "room": True}))
+    assert np.array_equal(roomy.images, pairs.images) and np.array_equal(roomy.notes, pairs.notes)
+    assert not np.array_equal(roomy.waveforms, pairs.waveforms) and np.all(np.isfinite(roomy.waveforms))
+    assert np.abs(roomy.waveforms).max() <= 0.95 + 1e-6  # the level rule still holds
+    again = P.generate(P.PerformanceConfig(**{**SMALL.__dict__, "room": True}))
+    assert np.array_equal(again.waveforms, roomy.waveforms)
+    with pytest.raises(ParamsError, match="room"):
+        P.PerformanceConfig(room="yes")
+
+
+def test_a_room_reverberates_and_tilts():
+    rng = np.random.default_rng(0)
+    click = np.zeros(16000)
+    click[100] = 1.0
+    out = P.vary_room(click, rng, 16000)
+    assert np.abs(out[2000:]).sum() > 0  # a tail after the click
+    assert len(out) == len(click)

@@ -322,3 +322,39 @@ def waveform_pairs(real: Sequence[np.ndarray], generated: Sequence[np.ndarray], 
                 axes[i + 2][j].set_ylabel(f"{name} (log-mel)")
     fig.tight_layout()
     return fig
+
+
+def onset_curves(curves: pd.DataFrame, real_f: float | None = None, target: float | None = None):
+    """Onset F of the generated test clips against epochs, per category, with the detector's F on the real audio
+    and the kit's target."""
+    import seaborn as sns
+
+    fig, axes = _figure(1, 1, cell=4.5)
+    ax = axes[0][0]
+    sns.lineplot(data=curves, x="epoch", y="onset F", hue="category", marker="o", ax=ax)
+    if real_f is not None:
+        ax.axhline(real_f, ls="--", color="tab:gray", label=f"real audio ({real_f:.2f})")
+    if target is not None:
+        ax.axhline(target, ls=":", color="tab:red", label=f"kit's target ({target:g})")
+    ax.set(ylim=(0, 1), ylabel="onset F (one video frame)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def envelope_pairs(real: Sequence[np.ndarray], generated: Sequence[np.ndarray], events: Sequence[np.ndarray],
+                   titles: Sequence[str], frame_s: float):
+    """Per test clip: the onset-strength envelope of the real and of the generated audio, the true events marked."""
+    fig, axes = _figure(len(titles), 1, cell=2.0)
+    fig.set_size_inches(8, 1.9 * len(titles))
+    for ax, r, g, ev, title in zip((row[0] for row in axes), real, generated, events, titles):
+        for y, name, color in ((r, "real", "tab:blue"), (g, "generated", "tab:orange")):
+            ax.plot(np.arange(len(y)) * frame_s, y / (y.max() or 1.0), lw=0.8, color=color, label=name)
+        for e in ev:
+            ax.axvline(e, color="tab:gray", ls=":", lw=1)
+        ax.set(title=title, ylabel="onset strength\n(of its max)", yticks=[])
+    axes[0][0].legend(fontsize=7, loc="upper right")
+    axes[-1][0].set_xlabel("seconds (dotted: the true events)")
+    fig.tight_layout()
+    return fig
+

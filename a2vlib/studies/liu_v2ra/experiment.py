@@ -41,6 +41,7 @@ ROWS: dict[str, dict[str, Any]] = {
 }
 METRICS = ("odg", "mms", "msf", "rms", "osg")
 SYNC_WINDOW_S = 0.25  # an onset counts for the nearest true event within this distance
+MONITOR_POINTS = 8  # how often over a training the generated test clips' onset F is measured
 
 
 @dataclass(frozen=True)
@@ -68,10 +69,35 @@ def train(data: V2RAData, category: str, row: str, sizes: Mapping[str, Any], see
     seed_everything(seed)
     g, d = build_v2ra(m)
     key = {"data": data.key, "category": category, "row": row, "config": asdict(m), "crop": cfg.random_crop,
-           "seed": seed}
+           "seed": seed, "monitor": "onset_f"}  # the history holds onset F over epochs
     n = len(samples[0]) if isinstance(samples, tuple) else len(samples)
-    result, _, _ = fit_cached("v2ra", key, g, d, samples, m.epochs, m.training(n), seed=seed, device=device)
+    monitor = _onset_monitor(data, category, max(1, m.epochs // MONITOR_POINTS), seed)
+    result, _, _ = fit_cached("v2ra", key, g, d, samples, m.epochs, m.training(n), seed=seed, device=device,
+                              callbacks=[monitor])
     return {"category": category, "row": row, "generator": result.generator, "config": cfg, "history": result.history}
+
+
+def clip_events(data: V2RAData, clips: Sequence[int], seconds: float) -> list[np.ndarray]:
+    """The true event times of clips ``clips``, those within the first ``seconds`` (what was generated)."""
+    events = [np.asarray(data.clips.events[i], float) for i in clips]
+    return [e[e < seconds] for e in events]
+
+
+def _onset_monitor(data: V2RAData, category: str, every: int, seed: int = 0) -> Any:
+    """A training callback: every ``every`` epochs (and after the first), the onset F of the generated test clips of
+    ``category`` against their events within one video frame, pooled over the clips (``onset_f`` in the history).
+    The trainer runs it with its random state saved, so the training is the same with it."""
+    _, v = data.segments(category, "test")
+    clips = data.clip_indices(category, "test")
+    sr = data.sample_rate
+
+    def callback(trainer: Any, epoch: int, metrics: dict[str, Any]) -> dict[str, float] | None:
+        if epoch % every and epoch != 1:
+            return None
+        gen = _whole_clips(generate({"generator": trainer.generator}, v, seed), len(clips))
+        t = onset_table(gen, clip_events(data, clips, gen.shape[1] / sr), sr, 1.0 / data.clips.fps)
+        return {"onset_f": onset_scores(t.matched.sum(), t.detected.sum(), t.events.sum())["f"]}
+    return callback
 
 
 @torch.no_grad()
@@ -154,8 +180,7 @@ def evaluate(model: Mapping[str, Any], data: V2RAData, seed: int = 0) -> dict[st
     sr, n = data.sample_rate, len(clips)
     out, truth = generate(model, v, seed), x[:, 0].numpy()
     gen_clips, truth_clips = _whole_clips(out, n), _whole_clips(truth, n)
-    events = [np.asarray(data.clips.events[i], float) for i in clips]
-    events = [e[e < truth_clips.shape[1] / sr] for e in events]
+    events = clip_events(data, clips, truth_clips.shape[1] / sr)
     tolerance = 1.0 / data.clips.fps
     onset = onset_table(gen_clips, events, sr, tolerance).add_prefix("gen_").join(
         onset_table(truth_clips, events, sr, tolerance).drop(columns=["events", "seconds"]).add_prefix("real_"))

@@ -13,7 +13,7 @@ from a2vlib.core.executor import prefetch
 from a2vlib.studies.liu_v2ra.clips.impacts import MATERIALS
 from a2vlib.papers import liu_v2ra
 from a2vlib.studies.liu_v2ra.data import V2RAData
-from a2vlib.studies.liu_v2ra.experiment import METRICS, evaluate, onset_scores, table8, train
+from a2vlib.studies.liu_v2ra.experiment import METRICS, clip_events, evaluate, onset_scores, table8, train
 
 PAPER_CATEGORY = {"fireworks": "firework"}  # the paper's Table 8 prints "firework"
 PAPER_STAGE = {"original": "original", "denoised": "denoised", "peakmatched": "peak_match"}
@@ -141,6 +141,35 @@ def sync_table(onsets: pd.DataFrame) -> pd.DataFrame:
                                                                    g[f"{who}_detected"].sum(), row["events"]).items()})
         rows.append(row)
     return pd.DataFrame(rows).set_index("category").round(3)
+
+
+def onset_curves(models: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """Onset F of each model's generated test clips over its training (``onset_f`` of the history, measured
+    :data:`~a2vlib.studies.liu_v2ra.experiment.MONITOR_POINTS` times): long table of category, epoch, onset F."""
+    return pd.DataFrame([{"category": c, "epoch": h["epoch"], "onset F": h["onset_f"]} for c, m in models.items()
+                         for h in m["history"] if "onset_f" in h], columns=["category", "epoch", "onset F"])
+
+
+def envelope_rows(results: Mapping[str, Mapping[str, Any]], data: V2RAData, category: str, clips: int = 3
+                  ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray], list[str], float]:
+    """Onset-strength envelopes (librosa's spectral flux at the detector's 8 ms step) of the first ``clips`` test
+    clips of ``category``, real and generated, with each clip's true events: what the detector sees, where it finds
+    onsets in one and not in the other. (real, generated, events, titles, seconds per envelope frame)."""
+    from a2vlib.core.compiled import librosa as load_librosa
+    from a2vlib.studies.liu_v2ra.onsets import ONSET_HOP_S
+    librosa = load_librosa()
+
+    r, sr = results[category], data.sample_rate
+    hop = max(1, round(ONSET_HOP_S * sr))
+    n = min(clips, len(r["truth_clips"]))
+    ids = data.clip_indices(category, "test")[:n]
+    seconds = r["truth_clips"].shape[1] / sr
+
+    def env(y: np.ndarray) -> np.ndarray:
+        return librosa.onset.onset_strength(y=np.asarray(y, np.float32), sr=sr, hop_length=hop)
+
+    return ([env(y) for y in r["truth_clips"][:n]], [env(y) for y in r["generated_clips"][:n]],
+            clip_events(data, ids, seconds), [f"{category}, test clip {i}" for i in ids], hop / sr)
 
 
 def table7_runs(data: V2RAData, category: str, rows: Sequence[str], sizes: Mapping[str, Any], seed: int = 0,

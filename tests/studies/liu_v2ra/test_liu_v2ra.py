@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 
 import numpy as np
 import pytest
@@ -86,6 +87,25 @@ def test_train_evaluate_and_tables(tiny):
     assert list(T.sync_table(sync).index) == ["wood"]
     ret = E.retrieval(results, tiny.sample_rate)
     assert (ret["retrieval_n"], ret["retrieval_chance"], ret["retrieval_categories"]) == (1, 1.0, 1)
+    # where synchronisation is lost: onset F measured along the training, and the envelopes the detector reads
+    curves = T.onset_curves(models)
+    assert list(curves.columns) == ["category", "epoch", "onset F"] and curves.epoch.iloc[0] == 1
+    assert curves.epoch.iloc[-1] == SIZES["epochs"] and curves["onset F"].between(0, 1).all()
+    real, gen, events, titles, frame_s = T.envelope_rows(results, tiny, "wood")
+    assert len(real) == len(gen) == len(events) == len(titles) == 1 and len(real[0]) == len(gen[0])
+    assert abs(len(real[0]) * frame_s - 2.0) < 0.05 and np.all(events[0] < 2.0)
+
+
+def test_the_onset_monitor_changes_no_weight(tiny, monkeypatch):
+    models = T.train_all(tiny, ["dog"], SIZES)
+    monkeypatch.setattr(E, "_onset_monitor", lambda *a, **k: (lambda trainer, epoch, metrics: None))
+    monkeypatch.setattr(E, "MONITOR_POINTS", 8)
+    with tempfile.TemporaryDirectory() as cache:
+        monkeypatch.setenv("A2V_CACHE", cache)
+        plain = E.train(tiny, "dog", "full_system", SIZES)
+    assert all("onset_f" not in h for h in plain["history"]) and any("onset_f" in h for h in models["dog"]["history"])
+    for a, b in zip(plain["generator"].state_dict().values(), models["dog"]["generator"].state_dict().values()):
+        assert torch.equal(a, b)
 
 
 def test_scores_count_saturated_clips():

@@ -25,8 +25,9 @@ REQUIRED_METRICS = {
                          "per_class_kept"},
     "02_feature_comparison": {"feature_score", "repr_accuracy"},
     "04_ablation": {"rungs", "trainer_overhead", "public_code"},
+    "03_s2i_instruments": {"sound_classifier_test_accuracy", "sound_classifier_held_out_font"},
     "05_volume_study": {"volume_spearman_in_trained_range", "volume_spearman_all_gains", "volume_spearman_continuous",
-                        "volume_spearman_truth"},
+                        "volume_spearman_truth", "loudness_readout_r2", "volume_ema"},
 }
 RUNG_FIGURES = {"score_mean", "score_std", "accuracy_mean", "accuracy_std", "object_accuracy_mean", "diversity_mean",
                 "fid_mean"}
@@ -54,7 +55,7 @@ def test_notebook_runs_under_ci(name, ci_runs, monkeypatch):
     assert res.status == "ok", f"{name} failed: {res.error}"
     assert REQUIRED_METRICS.get(name, set()) <= set(res.metrics)
     if name == "04_ablation":
-        assert set(res.metrics["rungs"]) == {"a", "b", "b+", "c", "d", "d+", "e", "f", "g"}
+        assert set(res.metrics["rungs"]) == {"a", "b", "b+", "c", "d", "d+", "e", "f", "g", "g+ema", "g+ema+da"}
         assert all(RUNG_FIGURES <= set(figures) for figures in res.metrics["rungs"].values())
     if name == "02_feature_comparison":
         assert all({"mean", "std"} <= set(v) for v in res.metrics["feature_score"].values())

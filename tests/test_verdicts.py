@@ -517,6 +517,17 @@ def test_feature_study_findings():
     assert feature_study.findings(_feature_runs({"soundnet": 2.0})) == []  # one feature: nothing to compare
 
 
+def test_feature_study_findings_with_a_kit_rung():
+    # the paper's claims on (g), then the same claims on the kit's rung, marked as the kit's
+    paper = {f: q.value for f, q in wan2019.TABLE2.items()}
+    runs = pd.concat([_feature_runs(paper).assign(rung="g"),
+                      _feature_runs({f: -v for f, v in paper.items()}).assign(rung="g+ema")])
+    found = feature_study.findings(runs)
+    assert statuses(found) == [HOLDS] * 5 + [FAILS] * 5 and bases(found) == ["paper"] * 5 + ["kit"] * 5
+    assert found[5].claim == "SoundNet conditions better than Spectrogram, with the kit's rung (g+ema)"
+    assert [f.claim for f in found[:5]] == [f.claim for f in feature_study.findings(_feature_runs(paper))]
+
+
 def test_feature_study_findings_need_a_paper_feature():
     with pytest.raises(ParamsError, match=r"no feature of the paper's Table 2 in these runs \(chroma, zcr\); "
                                           r"known: spectrogram, fbank, mfcc, soundnet"):

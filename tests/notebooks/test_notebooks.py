@@ -23,7 +23,7 @@ REQUIRED_METRICS = {
     "00_datasets_tour": {"loudness_magnitude_spearman"},
     "01_data_cleaning": {"pairs_total", "pairs_kept", "discard_fraction", "cleaning_precision", "cleaning_recall",
                          "per_class_kept"},
-    "02_feature_comparison": {"feature_score", "repr_accuracy"},
+    "02_feature_comparison": {"feature_score", "feature_score_kit", "repr_accuracy"},
     "04_ablation": {"rungs", "trainer_overhead", "public_code"},
     "03_s2i_instruments": {"sound_classifier_test_accuracy", "sound_classifier_held_out_font"},
     "05_volume_study": {"volume_spearman_in_trained_range", "volume_spearman_all_gains", "volume_spearman_continuous",

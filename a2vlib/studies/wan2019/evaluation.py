@@ -113,8 +113,11 @@ def train_all(runs: Sequence[tuple], device: str | torch.device = "cpu",
     from a2vlib.core.executor import prefetch
 
     units: list[tuple] = [("judges", *judges_of)] if judges_of is not None else []
-    # a run may carry the judges that monitor it (a budget curve): (data, config, seed, monitor)
-    units += [("s2i", run[0], run[1], run[2], str(device), run[3] if len(run) > 3 else None) for run in runs]
+    # a run may carry the judges that monitor it (a budget curve): (data, config, seed, monitor). A config that
+    # differs only in the weights it samples from (a kit rung such as (g+ema)) is the same training: trained once
+    trainings = {(str(run[0].key), run[1].replace(weights="last"), run[2]): run for run in runs}
+    units += [("s2i", run[0], config, seed, str(device), run[3] if len(run) > 3 else None)
+              for (_, config, seed), run in trainings.items()]
     prefetch(_train_unit, units, cluster, "S2I trainings" + (" and judges" if judges_of is not None else ""))
 
 

@@ -2,6 +2,7 @@
 on each feature over seeds, the same pictures and judges for all, findings judged on the spread over seeds."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -17,15 +18,17 @@ from a2vlib.studies.wan2019.models import judges
 from a2vlib.studies.wan2019.rungs import rung_config
 
 FEATURES = tuple(wan2019.TABLE2)
+PAPER_RUNG = "g"  # Table 2's model: the full model
 
 
 def compare_features(params: Mapping[str, Any], sizes: Mapping[str, Any], seeds: Sequence[int],
                      features: Sequence[str] = FEATURES, summary: str = "mean", judge_epochs: int = 15,
-                     device: str | torch.device = "cpu", cluster: str | None = None, **eval_kw: Any
-                     ) -> pd.DataFrame:
-    """The full model (g) conditioned on each sound feature, over seeds: one row per (feature, seed). The pictures
-    and the judges are the same for every feature; only the condition vector changes. With ``cluster``, the
-    (feature, seed) trainings run first as independent units on it."""
+                     device: str | torch.device = "cpu", cluster: str | None = None,
+                     rungs: Sequence[str] = (PAPER_RUNG,), **eval_kw: Any) -> pd.DataFrame:
+    """The full model (g) conditioned on each sound feature, over seeds: one row per (rung, feature, seed). The
+    pictures and the judges are the same for every feature; only the condition vector changes. ``rungs`` may add a
+    kit rung beside (g) (e.g. "g+ema", scored on (g)'s own trainings). With ``cluster``, the trainings run first as
+    independent units on it."""
     from a2vlib.core.executor import prefetch
 
     size, judge_seed = sizes.get("image_size", 32), int(params.get("seed", 0))
@@ -34,13 +37,14 @@ def compare_features(params: Mapping[str, Any], sizes: Mapping[str, Any], seeds:
     prefetch(_vectors_unit, [(dict(params), f, size, summary, str(device)) for f in features], cluster,
              "sound features")
     datas = {f: scene_data(params, f, size, summary, device) for f in features}
-    train_all([(datas[f], rung_config("g", **sizes), s) for f in features for s in seeds], device, cluster,
+    runs = [(r, f, s) for r in rungs for f in features for s in seeds]
+    train_all([(datas[f], rung_config(r, **sizes), s) for r, f, s in runs], device, cluster,
               judges_of=(datas[features[0]], judge_epochs, judge_seed))
     judges_ = judges(datas[features[0]], judge_epochs, judge_seed)  # one pair of judges: the pictures are the same
-    runs = [(f, s) for f in features for s in seeds]
-    rows = evaluate_all([(datas[f], rung_config("g", **sizes), s) for f, s in runs], judges_, device, cluster,
+    rows = evaluate_all([(datas[f], rung_config(r, **sizes), s) for r, f, s in runs], judges_, device, cluster,
                         **eval_kw)
-    return pd.DataFrame([{"feature": f, "feature_dim": datas[f].cond_dim, **row} for (f, _), row in zip(runs, rows)])
+    return pd.DataFrame([{"rung": r, "feature": f, "feature_dim": datas[f].cond_dim, **row}
+                         for (r, f, _), row in zip(runs, rows)])
 
 
 def linear_readout(params: Mapping[str, Any], features: Sequence[str] = FEATURES, image_size: int = 32,
@@ -70,15 +74,23 @@ def _vectors_unit(unit: tuple) -> str:
     return str(scene_data(params, feature, size, summary, device).key)
 
 
+def _with_rung(runs: pd.DataFrame) -> pd.DataFrame:
+    return runs if "rung" in runs.columns else runs.assign(rung=PAPER_RUNG)
+
+
 def feature_summary(runs: pd.DataFrame) -> pd.DataFrame:
-    """Mean and spread over seeds per feature, with the paper's Table 2 (Inception Score on real videos) beside."""
-    stats = runs.groupby("feature", sort=False)[["score", "accuracy", "object_accuracy", "fid"]].agg(["mean", "std"])
+    """Mean and spread over seeds per feature (and rung, the kit's after the paper's (g)), with the paper's Table 2
+    (Inception Score on real videos) beside (g)'s rows."""
+    runs = _with_rung(runs)
+    by = runs.groupby(["rung", "feature"], sort=False)
+    stats = by[["score", "accuracy", "object_accuracy", "fid"]].agg(["mean", "std"])
     stats.columns = [f"{m}_{s}" for m, s in stats.columns]
-    stats.insert(0, "dim", runs.groupby("feature", sort=False).feature_dim.first())
-    stats.insert(1, "n_seeds", runs.groupby("feature", sort=False).seed.count())
-    stats["paper_IS"] = [wan2019.TABLE2[f].value if f in wan2019.TABLE2 else np.nan for f in stats.index]
-    stats["paper_IS_std"] = [wan2019.TABLE2[f].spread if f in wan2019.TABLE2 else np.nan for f in stats.index]
-    stats.index = [FEATURE_NAMES.get(f, f) for f in stats.index]
+    stats.insert(0, "dim", by.feature_dim.first())
+    stats.insert(1, "n_seeds", by.seed.count())
+    paper = [r == PAPER_RUNG and f in wan2019.TABLE2 for r, f in stats.index]
+    stats["paper_IS"] = [wan2019.TABLE2[f].value if p else np.nan for p, (_, f) in zip(paper, stats.index)]
+    stats["paper_IS_std"] = [wan2019.TABLE2[f].spread if p else np.nan for p, (_, f) in zip(paper, stats.index)]
+    stats.index = [FEATURE_NAMES.get(f, f) + ("" if r == PAPER_RUNG else f", kit rung ({r})") for r, f in stats.index]
     return stats
 
 
@@ -88,8 +100,18 @@ SPREADS = {"*_std": "standard deviation over training seeds (n_seeds runs)",
 
 
 def findings(runs: pd.DataFrame) -> list[verdicts.Finding]:
-    """The paper's claims about Table 2, judged on our classifier scores and their spread over seeds: SoundNet
-    conditions best, MFCC worst."""
+    """The paper's claims about Table 2, judged on (g)'s classifier scores and their spread over seeds: SoundNet
+    conditions best, MFCC worst. Where a kit rung ran beside (g), the same claims again on its scores, as the kit's
+    findings (whether the ordering survives a better-trained generator)."""
+    runs = _with_rung(runs)
+    out = _table2_claims(runs[runs.rung == PAPER_RUNG])
+    for rung in [r for r in runs.rung.unique() if r != PAPER_RUNG]:
+        out += [verdicts.kit(replace(f, claim=f"{f.claim}, with the kit's rung ({rung})"))
+                for f in _table2_claims(runs[runs.rung == rung])]
+    return out
+
+
+def _table2_claims(runs: pd.DataFrame) -> list[verdicts.Finding]:
     by = {f: g.score for f, g in runs.groupby("feature")}
     paper = {f: q.value for f, q in wan2019.TABLE2.items() if f in by}
     if not paper:
@@ -110,8 +132,9 @@ def findings(runs: pd.DataFrame) -> list[verdicts.Finding]:
     return out
 
 
-def feature_metrics(runs: pd.DataFrame) -> dict[str, dict[str, float]]:
-    """``feature_score.<feature>.mean|std``: the mean and (sample) standard deviation over seeds that
+def feature_metrics(runs: pd.DataFrame, rung: str = PAPER_RUNG) -> dict[str, dict[str, float]]:
+    """``feature_score.<feature>.mean|std``: ``rung``'s mean and (sample) standard deviation over seeds that
     :func:`feature_summary` shows; the std is NaN (null in metrics.json) for a single seed."""
-    stats = runs.groupby("feature").score.agg(["mean", "std"])
+    runs = _with_rung(runs)
+    stats = runs[runs.rung == rung].groupby("feature").score.agg(["mean", "std"])
     return {f: {"mean": float(stats.loc[f, "mean"]), "std": float(stats.loc[f, "std"])} for f in stats.index}

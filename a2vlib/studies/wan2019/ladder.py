@@ -36,9 +36,7 @@ def run_ladder(data: SceneData, judges_: Judges, sizes: Mapping[str, Any], seeds
     if budget_epochs:
         extra.append((data, budget_config(sizes, budget_epochs), seeds[0], judges_))
     extra += [(data, rung_config(r, True, **sizes), s) for r in public_code_rungs for s in seeds]
-    # (g+ema) is (g)'s training sampled from its weight average: one training for both
-    trainings = dict.fromkeys((rung_config(r, public_code, **sizes).replace(weights="last"), s) for r, s in runs)
-    train_all(extra + [(data, config, s) for config, s in trainings], device, cluster)
+    train_all(extra + [(data, rung_config(r, public_code, **sizes), s) for r, s in runs], device, cluster)
     rows = evaluate_all([(data, rung_config(r, public_code, **sizes), s) for r, s in runs], judges_, device, cluster,
                         **eval_kw)
     return pd.DataFrame([{"rung": r, **row} for (r, _), row in zip(runs, rows)])

@@ -2,6 +2,7 @@
 groups, row (a) scored as the rungs are), the ladder's summary and config table, and the volume study."""
 import dataclasses
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -291,14 +292,43 @@ def test_the_weight_average_rung_is_judged_paired_with_g():
     assert "DiffAugment (g+ema+da) lowers the FID over (g+ema)" in found
 
 
-def test_run_ladder_trains_g_once_for_g_and_its_weight_average(monkeypatch):
+def test_train_all_trains_g_once_for_g_and_its_weight_average(monkeypatch):
+    from a2vlib.core import executor
+
+    seen = {}
+    monkeypatch.setattr(executor, "prefetch", lambda fn, units, cluster, what: seen.update(units=list(units)))
+    data = SimpleNamespace(key={"feature": "fbank"})
+    sizes = {"image_size": 32, "width": 8, "epochs": 1, "batch_size": 8}
+    evaluation.train_all([(data, rung_config(r, **sizes), s) for r in ("c", "g", "g+ema") for s in (0, 1)])
+    assert len(seen["units"]) == 4 and all(unit[2].weights == "last" for unit in seen["units"])
+    assert [unit[3] for unit in seen["units"]] == [0, 1, 0, 1]
+    other = SimpleNamespace(key={"feature": "mfcc"})  # another feature's data: another training
+    evaluation.train_all([(d, rung_config(r, **sizes), 0) for d in (data, other) for r in ("g", "g+ema")])
+    assert len(seen["units"]) == 2
+
+
+def test_run_ladder_scores_every_rung(monkeypatch):
     seen = {}
     monkeypatch.setattr(ladder, "train_all", lambda runs, device, cluster: seen.update(trained=list(runs)))
     monkeypatch.setattr(ladder, "evaluate_all", lambda runs, *a, **k: [{"seed": s, "score": 1.0} for _, _, s in runs])
     out = ladder.run_ladder("data", None, {"image_size": 32, "width": 8, "epochs": 1, "batch_size": 8}, [0, 1],
                             ["c", "g", "g+ema"])
-    assert len(seen["trained"]) == 4 and all(config.weights == "last" for _, config, _ in seen["trained"])
+    assert len(seen["trained"]) == 6  # train_all keeps one training per (data, config, seed)
     assert out.rung.tolist() == ["c", "c", "g", "g", "g+ema", "g+ema"]
+
+
+def test_feature_summary_puts_the_kit_rung_beside_g():
+    from a2vlib.studies.wan2019 import feature_study
+
+    runs = pd.DataFrame([{"rung": r, "feature": f, "feature_dim": DIMS[f], "seed": s, "score": 2.0 + s + (r != "g"),
+                          "accuracy": 0.5, "object_accuracy": 0.4, "fid": 3.0}
+                         for r in ("g", "g+ema") for f in ("mfcc", "fbank") for s in (0, 1)])
+    summary = feature_study.feature_summary(runs)
+    assert list(summary.index) == ["MFCCs", "Fbank", "MFCCs, kit rung (g+ema)", "Fbank, kit rung (g+ema)"]
+    assert summary.loc["Fbank", "paper_IS"] == 2.12 and np.isnan(summary.loc["Fbank, kit rung (g+ema)", "paper_IS"])
+    assert summary.loc["Fbank, kit rung (g+ema)", "score_mean"] == 3.5
+    assert feature_study.feature_metrics(runs)["fbank"]["mean"] == 2.5
+    assert feature_study.feature_metrics(runs, "g+ema")["fbank"]["mean"] == 3.5
 
 
 def test_config_table_shows_each_step():

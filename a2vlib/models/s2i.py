@@ -236,6 +236,7 @@ class S2IConfig:
     # every training keeps; a choice of use, so it is no part of the training's key
     weights: str = "last"
     augment: str = ""  # DiffAugment's transforms on every image D sees (a2vlib.training.augment); "" for none
+    lecam_weight: float = 0.0  # Tseng et al.'s LeCam regulariser of D (a2vlib.training.losses.LeCam); 0 for none
 
     def __post_init__(self) -> None:
         if self.conditioning not in CONDITIONINGS:
@@ -281,7 +282,8 @@ class S2IConfig:
                               lr_g=self.lr_g, lr_d=self.lr_d, betas=self.betas, batch_size=self.batch_size,
                               mismatched_term=self.mismatched_term, aux_weight=self.aux_weight,
                               gp_weight=self.gp_weight, sampling=self.sampling, negatives=self.negatives,
-                              fresh_g_batches=self.fresh_g_batches, augment=self.augment)
+                              fresh_g_batches=self.fresh_g_batches, augment=self.augment,
+                              lecam_weight=self.lecam_weight)
 
 
 @register("model", "s2i")

@@ -42,6 +42,7 @@ class TrainingConfig:
     negatives: str = "mean"  # the D loss's generated and wrong terms: averaged (Reed et al.) or summed
     fresh_g_batches: bool = False  # each G step on a newly drawn batch (the public code of Wan et al.), not D's
     augment: str = ""  # DiffAugment's transforms on every image D sees (a2vlib.training.augment); "" for none
+    lecam_weight: float = 0.0  # Tseng et al.'s LeCam regulariser of D (a2vlib.training.losses.LeCam); 0 for none
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:
@@ -51,6 +52,8 @@ class TrainingConfig:
         parse_policy(self.augment)
         if self.negatives not in NEGATIVES:
             raise ParamsError(f"training negatives {self.negatives!r}: not one of {', '.join(NEGATIVES)}")
+        if self.lecam_weight < 0:
+            raise ParamsError(f"training lecam_weight = {self.lecam_weight}: must be >= 0 (0: no LeCam term)")
         for name in ("d_steps", "g_steps", "batch_size"):
             if getattr(self, name) < 1:
                 raise ParamsError(f"training {name} = {getattr(self, name)}: must be at least 1")

@@ -134,6 +134,36 @@ def gradient_penalty(critic_fn: Callable[[Tensor], Tensor], real: Tensor, fake: 
     return (norm - 1.0).pow(2).mean()
 
 
+LECAM_DECAY = 0.99  # the anchors' moving average (Tseng et al.'s code)
+
+
+class LeCam:
+    """Tseng et al.'s (2021) LeCam regulariser of D, for GANs on limited data: ``weight`` x (mean relu(D(real) -
+    a_fake)^2 + mean relu(a_real - D(fake))^2), where a_real and a_fake are moving averages (``decay``) of D's mean
+    score on real and on generated samples, each taking the batch's value at its first step. It keeps D's scores on
+    the two sides from drifting apart. The anchors are state: a checkpoint holds them (:meth:`state_dict`)."""
+
+    def __init__(self, weight: float, decay: float = LECAM_DECAY):
+        self.weight, self.decay = float(weight), float(decay)
+        self.anchors: Tensor | None = None  # (a_real, a_fake), float64 on the CPU
+
+    def __call__(self, real: Tensor, fake: Tensor, means: Tensor | None = None) -> Tensor:
+        """The term for this D step; ``means`` (D's mean real and generated score, averaged over processes under
+        data parallelism) default to this batch's."""
+        if means is None:
+            means = torch.stack([real.detach().mean(), fake.detach().mean()])
+        means = means.detach().to("cpu", torch.float64)
+        self.anchors = means if self.anchors is None else self.decay * self.anchors + (1 - self.decay) * means
+        a_real, a_fake = (float(a) for a in self.anchors)
+        return self.weight * (F.relu(real - a_fake).pow(2).mean() + F.relu(a_real - fake).pow(2).mean())
+
+    def state_dict(self) -> dict[str, Tensor]:
+        return {} if self.anchors is None else {"anchors": self.anchors.clone()}
+
+    def load_state_dict(self, state: dict[str, Tensor]) -> None:
+        self.anchors = state["anchors"].clone() if "anchors" in state else None
+
+
 def aux_classifier_loss(logits: Tensor, labels: Tensor) -> Tensor:
     """Cross-entropy of the auxiliary classifier: -log P_C(c | x) averaged over the batch (Wan eq. 1-2)."""
     return F.cross_entropy(logits, labels)

@@ -34,7 +34,7 @@ from a2vlib.training.augment import diff_augment
 from a2vlib.training.batches import Samples as _Samples, mismatched_indices
 from a2vlib.training.config import FIELDS, SAMPLINGS, TrainingConfig
 from a2vlib.training.ema import WeightAverage
-from a2vlib.training.losses import aux_classifier_loss, get_loss, gradient_penalty, l1_loss
+from a2vlib.training.losses import LeCam, aux_classifier_loss, get_loss, gradient_penalty, l1_loss
 from a2vlib.core.device import pick_device, rng_preserved, seed_everything
 from a2vlib.core.progress import progress
 
@@ -42,7 +42,8 @@ CHECKPOINT_NAME = "checkpoint.pt"
 CHECKPOINT_VERSION = 2  # in every cached run's key; 2: a checkpoint holds the generator's weight average
 # What must match between a run and the checkpoint it resumes: the training configuration and the seed.
 _RESUME_KEYS = (*FIELDS, "seed")
-_ADDED_OPTIONS = {"l1_weight": 0.0, "adv_weight": 1.0, "negatives": "mean", "fresh_g_batches": False, "augment": ""}
+_ADDED_OPTIONS = {"l1_weight": 0.0, "adv_weight": 1.0, "negatives": "mean", "fresh_g_batches": False, "augment": "",
+                  "lecam_weight": 0.0}
 
 Batch = tuple[Tensor, Tensor, "Tensor | None"]
 Callback = Callable[["GANTrainer", int, dict[str, Any]], "dict[str, Any] | None"]
@@ -50,11 +51,8 @@ Callback = Callable[["GANTrainer", int, dict[str, Any]], "dict[str, Any] | None"
 
 def _plain(value: Any) -> Any:
     """NumPy and 0-d torch numbers as Python numbers, so the history loads with ``weights_only=True``."""
-    if isinstance(value, Tensor) and value.numel() == 1:
-        return value.item()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+    one = (isinstance(value, Tensor) and value.numel() == 1) or isinstance(value, np.generic)
+    return value.item() if one else value
 
 
 @dataclass
@@ -69,7 +67,7 @@ class GANTrainer:
     """Alternating GAN training: per batch, ``d_steps`` discriminator updates, then ``g_steps`` generator updates
     (fresh z each step), with Adam for both.
 
-    Discriminator loss = adversarial loss of ``loss`` on (real, generated[, wrong]) pairs
+    Discriminator loss = adversarial loss of ``loss`` on (real, generated[, wrong]) pairs (+ ``lecam_weight`` x LeCam)
     + ``gp_weight`` x gradient penalty (kinds that ask for one, e.g. ``wgan-gp``)
     + ``aux_weight`` x cross-entropy of the class head on real samples (when D has one and labels are given).
     Generator loss = adversarial loss + ``aux_weight`` x cross-entropy of the class head on generated samples
@@ -103,6 +101,7 @@ class GANTrainer:
                                       betas=tuple(betas))
         self.opt_d = torch.optim.Adam(self._d_params, lr=lr_d, betas=tuple(betas))
         self.ema = WeightAverage(self.generator)  # a by-product: no random draw, no change to any update
+        self.lecam = LeCam(config.lecam_weight)
         self.checkpoint_dir = None if checkpoint_dir is None else Path(checkpoint_dir)
         self.checkpoint_every = checkpoint_every
         self.callbacks = list(callbacks)
@@ -175,6 +174,9 @@ class GANTrainer:
             wrong = mismatched_indices(all_cond.shape[0], all_labels, device=all_cond.device)
             wrong_out, _ = self._discriminate(x, distributed.share(all_cond[wrong]))
         terms = {"d_adv": self.loss_spec.d(real_out, fake_out, wrong_out, negatives=self.options["negatives"])}
+        if self.lecam.weight:  # its anchors follow the global batch's mean scores
+            means = distributed.average({"m": torch.stack([real_out.mean(), fake_out.mean()]).detach()})["m"]
+            terms["lecam"] = self.lecam(real_out, fake_out, means)
         if self.loss_spec.gradient_penalty:
             alpha = distributed.share(torch.rand(x.shape[0] * distributed.world()[1], device=x.device,
                                                  dtype=x.dtype))
@@ -251,7 +253,7 @@ class GANTrainer:
             return self.checkpoint_path
         state = {"epoch": self.epoch, "history": self.history, "options": self.options,
                  "generator": self.generator.state_dict(), "discriminator": self.discriminator.state_dict(),
-                 "generator_ema": self.ema.state_dict(),
+                 "generator_ema": self.ema.state_dict(), "lecam": self.lecam.state_dict(),
                  "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(), "rng": self._rng_state()}
         with atomic_path(self.checkpoint_path) as tmp:
             torch.save(state, tmp)
@@ -266,8 +268,7 @@ class GANTrainer:
             raise A2VError(f"no checkpoint at {path}")
         state = torch.load(path, map_location="cpu", weights_only=True)
         saved = {k: tuple(v) if isinstance(v, list) else v for k, v in state["options"].items()}
-        for key, value in _ADDED_OPTIONS.items():  # checkpoints from before these options had none of them
-            saved.setdefault(key, value)
+        saved = {**_ADDED_OPTIONS, **saved}  # checkpoints from before these options had none of them
         differ = {k: (saved.get(k), self.options[k]) for k in _RESUME_KEYS if saved.get(k) != self.options[k]}
         if differ:
             raise A2VError(f"checkpoint {path} was written with other training options (saved, now): {differ}")
@@ -275,6 +276,7 @@ class GANTrainer:
             raise A2VError(f"checkpoint {path} was written before the kit kept G's weight average; train it again")
         self.generator.load_state_dict(state["generator"])
         self.ema.load_state_dict(state["generator_ema"])
+        self.lecam.load_state_dict(state.get("lecam", {}))
         self.discriminator.load_state_dict(state["discriminator"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
@@ -302,7 +304,7 @@ class GANTrainer:
         else:
             self.data_generator.manual_seed(self.options["seed"])
             self.epoch, self.history, self._checkpoint_epoch = 0, [], None
-            self.ema = WeightAverage(self.generator, self.ema.decay)
+            self.ema, self.lecam = WeightAverage(self.generator, self.ema.decay), LeCam(self.lecam.weight)
         self.generator.train()
         self.discriminator.train()
         bar = progress(total=max(epochs - self.epoch, 0) * n_batches, desc="GAN training", unit="it")
@@ -367,8 +369,7 @@ class GANTrainer:
         self.history.append(metrics)
         self.epoch = epoch
         bar.set_postfix(d_loss=f"{metrics['d_loss']:.3f}", g_loss=f"{metrics['g_loss']:.3f}", refresh=False)
-        every = self.checkpoint_every
-        if self.checkpoint_path is not None and every and (epoch % every == 0):
+        if self.checkpoint_path is not None and self.checkpoint_every and epoch % self.checkpoint_every == 0:
             self.save_checkpoint()
 
 

@@ -55,7 +55,8 @@ def test_notebook_runs_under_ci(name, ci_runs, monkeypatch):
     assert res.status == "ok", f"{name} failed: {res.error}"
     assert REQUIRED_METRICS.get(name, set()) <= set(res.metrics)
     if name == "04_ablation":
-        assert set(res.metrics["rungs"]) == {"a", "b", "b+", "c", "d", "d+", "e", "f", "g", "g+ema", "g+ema+da"}
+        assert set(res.metrics["rungs"]) == {"a", "b", "b+", "c", "d", "d+", "e", "f", "g", "g+ema", "g+ema+da",
+                                                    "g+ema+lc"}
         assert all(RUNG_FIGURES <= set(figures) for figures in res.metrics["rungs"].values())
     if name == "02_feature_comparison":
         assert all({"mean", "std"} <= set(v) for v in res.metrics["feature_score"].values())

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from a2vlib.core.errors import A2VError
-from a2vlib.training.losses import (LOSSES, aux_classifier_loss, discriminator_loss, generator_loss, get_loss,
-                           gradient_penalty, l1_loss)
+from a2vlib.training.losses import (LOSSES, LeCam, aux_classifier_loss, discriminator_loss, generator_loss,
+                                    get_loss, gradient_penalty, l1_loss)
 
 REAL = torch.tensor([2.0, -1.0])
 FAKE = torch.tensor([0.5, -3.0])
@@ -71,6 +71,24 @@ def test_aux_and_l1():
     logits = torch.tensor([[0.0, 0.0], [math.log(3.0), 0.0]])
     assert close(aux_classifier_loss(logits, torch.tensor([0, 0])), 0.5 * (math.log(2.0) - math.log(0.75)))
     assert close(l1_loss(torch.tensor([1.0, -2.0]), torch.tensor([0.0, 0.0])), 1.5)
+
+
+def test_lecam_by_hand():
+    # Tseng et al.'s term: relu(D(real) - a_fake)^2 + relu(a_real - D(fake))^2, anchors taking the first batch's means
+    lecam = LeCam(1.0, decay=0.5)
+    real, fake = torch.tensor([1.0, 3.0], requires_grad=True), torch.tensor([-1.0, 0.0], requires_grad=True)
+    term = lecam(real, fake)  # anchors (2, -0.5): (1.5^2 + 3.5^2) / 2 + (3^2 + 2^2) / 2
+    assert term.item() == pytest.approx(7.25 + 6.5)
+    term.backward()
+    assert real.grad.tolist() == pytest.approx([1.5, 3.5]) and fake.grad.tolist() == pytest.approx([-3.0, -2.0])
+    saved = lecam.state_dict()
+    zeros = torch.zeros(2)
+    assert lecam(zeros, zeros).item() == pytest.approx(0.25 ** 2 + 1.0)  # anchors (1, -0.25) after decay 0.5
+    again = LeCam(1.0, decay=0.5)
+    again.load_state_dict(saved)
+    assert again(zeros, zeros).item() == pytest.approx(0.25 ** 2 + 1.0)  # the anchors are the state that resumes
+    assert LeCam(0.3)(torch.tensor([0.5]), torch.tensor([0.5])).item() == 0.0  # equal sides: nothing to pull
+    assert LeCam(2.0, decay=0.5)(torch.tensor([1.0, 3.0]), torch.tensor([-1.0, 0.0])).item() == pytest.approx(27.5)
 
 
 def test_unknown_kind_lists_the_known_ones():
@@ -144,6 +162,16 @@ def test_trainer_d_step_is_wan_eq_2():
     assert stats["d_fake"].item() == pytest.approx(fake_out.mean().item(), rel=1e-5, abs=1e-6)
     halved = real_term + 0.5 * fake_term + aux_term
     assert stats["d_loss"].item() != pytest.approx(halved.item(), rel=1e-3)
+
+
+def test_trainer_d_step_adds_lecam():
+    config, trainer, x, s, c = _setup(lecam_weight=0.3)
+    torch.manual_seed(123)
+    stats = trainer._d_step(x, s, c, "test")
+    a_real, a_fake = stats["d_real"].item(), stats["d_fake"].item()  # the first step's anchors: its own means
+    assert stats["lecam"].item() > 0
+    assert stats["d_loss"].item() == pytest.approx((stats["d_adv"] + stats["d_aux"] + stats["lecam"]).item(), rel=1e-5)
+    assert [float(a) for a in trainer.lecam.anchors] == pytest.approx([a_real, a_fake], rel=1e-5)
 
 
 def test_trainer_g_step_is_wan_eq_1():

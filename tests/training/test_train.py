@@ -86,6 +86,17 @@ def test_diffaugment_changes_training_and_resumes_exactly(tmp_path):
     assert states_equal(straight.generator, resumed.generator)  # its draws are in the checkpointed stream
 
 
+def test_lecam_changes_training_and_resumes_exactly(tmp_path):
+    data = make_data()
+    plain = make_trainer().fit(data, epochs=1)
+    lecam = make_trainer(lecam_weight=0.3).fit(data, epochs=1)
+    assert not states_equal(plain.discriminator, lecam.discriminator) and "lecam" in lecam.history[0]
+    straight = make_trainer(lecam_weight=0.3, checkpoint_dir=tmp_path / "a").fit(data, epochs=2)
+    make_trainer(lecam_weight=0.3, checkpoint_dir=tmp_path / "b").fit(data, epochs=1)
+    resumed = make_trainer(lecam_weight=0.3, checkpoint_dir=tmp_path / "b").fit(data, epochs=2, resume=True)
+    assert states_equal(straight.discriminator, resumed.discriminator)  # the anchors are in the checkpoint
+
+
 def test_checkpoint_without_weight_average_is_refused(tmp_path):
     make_trainer(checkpoint_dir=tmp_path).fit(make_data(), epochs=1)
     state = torch.load(tmp_path / CHECKPOINT_NAME, weights_only=True)

@@ -116,12 +116,13 @@ def findings(runs: pd.DataFrame, upper: Mapping[str, Any] | None = None, object_
             out.append(verdicts.kit(verdicts.paired_difference(
                 f"sampling (g) from its weight average (g+ema) {'lowers' if lower else 'raises'} its {what} (the "
                 "same trainings, paired by seed)", a.tolist(), b.tolist())))
-    if "g+ema" in by and "g+ema+da" in by:  # another training: Welch over seeds, as the paper's steps
-        for c, what in ((col, f"{judge} accuracy"), ("fid", "FID")):
-            a, b = (by["g+ema"][c], by["g+ema+da"][c]) if c == "fid" else (by["g+ema+da"][c], by["g+ema"][c])
-            out.append(verdicts.kit(verdicts.difference(
-                f"DiffAugment (g+ema+da) {'lowers' if c == 'fid' else 'raises'} the {what} over (g+ema)", a, b)))
-    for rung in [r for r in ("g", "g+ema", "g+ema+da") if r in by]:  # the kit's rungs: their own, higher target
+    for rung, name in (("g+ema+da", "DiffAugment"), ("g+ema+lc", "LeCam")):
+        if "g+ema" in by and rung in by:  # another training: Welch over seeds, as the paper's steps
+            for c, what in ((col, f"{judge} accuracy"), ("fid", "FID")):
+                a, b = (by["g+ema"][c], by[rung][c]) if c == "fid" else (by[rung][c], by["g+ema"][c])
+                out.append(verdicts.kit(verdicts.difference(
+                    f"{name} ({rung}) {'lowers' if c == 'fid' else 'raises'} the {what} over (g+ema)", a, b)))
+    for rung in [r for r in ("g", "g+ema", "g+ema+da", "g+ema+lc") if r in by]:  # the kit's: their own target
         target = object_target if rung == "g" or kit_target is None else kit_target
         out.append(verdicts.kit(verdicts.at_least(f"({rung})'s images {shows}: {judge} accuracy reaches "
                                                   f"{target:.0%}", by[rung][col], target)))

@@ -53,6 +53,8 @@ STEPS: dict[str, Step] = {
     "diffaugment": Step("+ DiffAugment (Zhao et al. 2020): colour, translation and cutout drawn afresh on every image "
                         "D sees, real and generated, in D's steps and G's", "kit",
                         {"augment": "color,translation,cutout"}),
+    "lecam": Step("+ LeCam regularisation of D (Tseng et al. 2021; weight 0.3, their CIFAR setting; anchors: moving "
+                  "averages of D's mean real and generated scores, decay 0.99)", "kit", {"lecam_weight": 0.3}),
 }
 
 
@@ -76,10 +78,11 @@ RUNGS: dict[str, Rung] = {
     "g": Rung(wan2019.TABLE4_MODELS["g"], "f", ("aux_classifier",)),
     "g+ema": Rung("+ EMA of G's weights (kit rung)", "g", ("weight_average",)),
     "g+ema+da": Rung("+ DiffAugment (kit rung)", "g+ema", ("diffaugment",)),
+    "g+ema+lc": Rung("+ LeCam (kit rung)", "g+ema", ("lecam",)),
 }
-LADDER = ("b", "b+", "c", "d", "d+", "e", "f", "g", "g+ema", "g+ema+da")
+LADDER = ("b", "b+", "c", "d", "d+", "e", "f", "g", "g+ema", "g+ema+da", "g+ema+lc")
 PAPER_RUNGS = tuple(r for r in LADDER if r in wan2019.TABLE4)  # the rows with a number in Table 4
-KIT_RUNGS = ("b+", "g+ema", "g+ema+da")  # rungs of the kit's, beside the paper's
+KIT_RUNGS = ("b+", "g+ema", "g+ema+da", "g+ema+lc")  # rungs of the kit's, beside the paper's
 _PUBLIC = tuple(r for r in LADDER if r not in KIT_RUNGS)  # the rungs the public code has
 
 

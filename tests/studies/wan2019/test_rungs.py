@@ -34,18 +34,19 @@ def test_walking_up_from_c_arrives_at_the_default(sizes):
 
 
 def test_ladder_shape():
-    assert LADDER == ("b", "b+", "c", "d", "d+", "e", "f", "g", "g+ema", "g+ema+da")
+    assert LADDER == ("b", "b+", "c", "d", "d+", "e", "f", "g", "g+ema", "g+ema+da", "g+ema+lc")
     assert set(RUNGS) == set(LADDER)
     assert PAPER_RUNGS == ("b", "c", "d", "e", "f", "g")
     assert {r: RUNGS[r].parent for r in LADDER} == {"b": "c", "b+": "b", "c": None, "d": "c", "d+": "d", "e": "d+",
-                                                    "f": "e", "g": "f", "g+ema": "g", "g+ema+da": "g+ema"}
+                                                    "f": "e", "g": "f", "g+ema": "g", "g+ema+da": "g+ema",
+                                                    "g+ema+lc": "g+ema"}
     assert rung_steps("g") == ["reed_cgan", "spectral_norm", "drop_batchnorm_in_d", "hinge", "projection",
                                "aux_classifier"]
     assert rung_steps("b") == ["reed_cgan", "improved_wgan"]
     assert rung_steps("b+") == ["reed_cgan", "improved_wgan", "gulrajani_settings"]
 
 
-@pytest.mark.parametrize("rung", ["b", "b+", "d", "d+", "e", "f", "g", "g+ema", "g+ema+da"])
+@pytest.mark.parametrize("rung", ["b", "b+", "d", "d+", "e", "f", "g", "g+ema", "g+ema+da", "g+ema+lc"])
 def test_each_rung_is_its_parent_plus_one_step(rung):
     spec = RUNGS[rung]
     assert len(spec.steps) == 1
@@ -65,7 +66,7 @@ def test_every_paper_step_belongs_to_exactly_one_rung():
     # a paper rung carries exactly one paper-named step; the kit's own step has a rung of its own
     for rung in LADDER:
         names = [n for n in RUNGS[rung].steps if STEPS[n].source == "paper"]
-        assert len(names) == (0 if rung in ("d+", "b+", "g+ema", "g+ema+da") else 1), rung
+        assert len(names) == (0 if rung in ("d+", "b+", "g+ema", "g+ema+da", "g+ema+lc") else 1), rung
     assert STEPS["drop_batchnorm_in_d"].source == "kit" and RUNGS["d+"].steps == ("drop_batchnorm_in_d",)
     assert all(step.what for step in STEPS.values())
 
@@ -113,10 +114,13 @@ def test_the_weight_average_rung_is_g_s_training():
     da = rung_config("g+ema+da", **SIZES)
     assert da.weights == "ema" and da.training().augment == "color,translation,cutout"
     assert da.cache_key() != g.cache_key() and da.cache_key()["augment"] == "color,translation,cutout"
+    lc = rung_config("g+ema+lc", **SIZES)
+    assert lc.weights == "ema" and lc.training().lecam_weight == 0.3 and lc.training().augment == ""
+    assert lc.cache_key()["lecam_weight"] == 0.3 and "lecam_weight" not in g.cache_key()
 
 
 def test_unknown_rung_and_field():
-    with pytest.raises(A2VError, match="unknown rung 'a'.*b, b\\+, c, d, d\\+, e, f, g, g\\+ema, g\\+ema\\+da.*upper"):
+    with pytest.raises(A2VError, match="unknown rung 'a'.*b, b\\+, c, d, d\\+, e, f, g, g\\+ema, g\\+ema\\+da, g\\+ema\\+lc.*upper"):
         rung_config("a")
     with pytest.raises(A2VError, match="unknown rung 'h'"):
         rung_steps("h")

@@ -312,3 +312,8 @@ def test_summed_negatives_weigh_wrong_pairs_fully():
     assert float(hinge_d(real, fake, wrong, negatives="sum")) == pytest.approx(0.5 + 1.2 + 0.6)
     with pytest.raises(ParamsError, match="negatives 'x'"):
         make_trainer(negatives="x")
+
+
+def test_negative_lecam_weight_is_refused():
+    with pytest.raises(ParamsError, match="lecam_weight = -0.3: must be >= 0"):
+        make_trainer(lecam_weight=-0.3)

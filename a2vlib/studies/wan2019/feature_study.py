@@ -24,11 +24,11 @@ PAPER_RUNG = "g"  # Table 2's model: the full model
 def compare_features(params: Mapping[str, Any], sizes: Mapping[str, Any], seeds: Sequence[int],
                      features: Sequence[str] = FEATURES, summary: str = "mean", judge_epochs: int = 15,
                      device: str | torch.device = "cpu", cluster: str | None = None,
-                     rungs: Sequence[str] = (PAPER_RUNG,), **eval_kw: Any) -> pd.DataFrame:
+                     kit_rung: str = "", **eval_kw: Any) -> pd.DataFrame:
     """The full model (g) conditioned on each sound feature, over seeds: one row per (rung, feature, seed). The
-    pictures and the judges are the same for every feature; only the condition vector changes. ``rungs`` may add a
-    kit rung beside (g) (e.g. "g+ema", scored on (g)'s own trainings). With ``cluster``, the trainings run first as
-    independent units on it."""
+    pictures and the judges are the same for every feature; only the condition vector changes. ``kit_rung`` adds a
+    kit rung beside (g) (e.g. "g+ema", scored on (g)'s own trainings; "" for none). With ``cluster``, the trainings
+    run first as independent units on it."""
     from a2vlib.core.executor import prefetch
 
     size, judge_seed = sizes.get("image_size", 32), int(params.get("seed", 0))
@@ -37,7 +37,7 @@ def compare_features(params: Mapping[str, Any], sizes: Mapping[str, Any], seeds:
     prefetch(_vectors_unit, [(dict(params), f, size, summary, str(device)) for f in features], cluster,
              "sound features")
     datas = {f: scene_data(params, f, size, summary, device) for f in features}
-    runs = [(r, f, s) for r in rungs for f in features for s in seeds]
+    runs = [(r, f, s) for r in [PAPER_RUNG, kit_rung] if r for f in features for s in seeds]
     train_all([(datas[f], rung_config(r, **sizes), s) for r, f, s in runs], device, cluster,
               judges_of=(datas[features[0]], judge_epochs, judge_seed))
     judges_ = judges(datas[features[0]], judge_epochs, judge_seed)  # one pair of judges: the pictures are the same
@@ -134,7 +134,8 @@ def _table2_claims(runs: pd.DataFrame) -> list[verdicts.Finding]:
 
 def feature_metrics(runs: pd.DataFrame, rung: str = PAPER_RUNG) -> dict[str, dict[str, float]]:
     """``feature_score.<feature>.mean|std``: ``rung``'s mean and (sample) standard deviation over seeds that
-    :func:`feature_summary` shows; the std is NaN (null in metrics.json) for a single seed."""
+    :func:`feature_summary` shows; the std is NaN (null in metrics.json) for a single seed; empty for a rung that did
+    not run."""
     runs = _with_rung(runs)
     stats = runs[runs.rung == rung].groupby("feature").score.agg(["mean", "std"])
     return {f: {"mean": float(stats.loc[f, "mean"]), "std": float(stats.loc[f, "std"])} for f in stats.index}

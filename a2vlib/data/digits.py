@@ -30,7 +30,7 @@ import pandas as pd
 
 from a2vlib.registry import register
 from a2vlib.core.atomic import atomic_path
-from a2vlib.core.cache import cache_folder
+from a2vlib.core.cache import build_lock, cache_folder
 from a2vlib.core.errors import DataError
 from a2vlib.core.jsonfile import read_json_object
 from a2vlib.core.paths import repo_root, resolve_path, shared_data_dir_candidates
@@ -183,6 +183,11 @@ def write_pairs(params: Mapping[str, Any], root: str | os.PathLike | None = None
     table = read_fsdd(params.get("fsdd_root", ""))
     key = dataset_key(params, table)
     root = Path(root) if root is not None else cache_folder("digits", key)
+    with build_lock(root):  # units side by side: one writes, the others wait and read (as SceneSynth)
+        return _write_pairs(table, key, root)
+
+
+def _write_pairs(table: pd.DataFrame, key: dict[str, Any], root: Path) -> tuple[Path, pd.DataFrame]:
     record = {"generator": "FSDD+MNIST digits", **key, "sample_rate": None}
     if is_digits(root) and {k: read_config(root).get(k) for k in key} == key:
         return root, load_pairs(root)

@@ -95,6 +95,43 @@ def test_a_lock_wait_names_the_holder_and_gives_up_after_its_timeout(tmp_path, m
         pass
 
 
+def test_scenesynth_asked_for_twice_at_once_is_written_by_one(tmp_path, monkeypatch):
+    # two units side by side once both wrote the dataset and the second swapped the folder under the first's readers
+    import threading
+    import time
+
+    from a2vlib.studies.wan2019 import catalog
+
+    monkeypatch.setenv("A2V_CACHE", str(tmp_path / "cache"))
+    inside, writes = [], []
+
+    def write(config, root):
+        inside.append(1)
+        assert len(inside) == 1, "two writers at once"
+        time.sleep(0.2)
+        if not root.exists():
+            root.mkdir(parents=True)
+            writes.append(root)
+        inside.pop()
+
+    monkeypatch.setattr(catalog.scenes, "write_dataset", write)
+    monkeypatch.setattr(catalog.scenes, "load_manifest", lambda root: root)
+    errors = []
+
+    def ask():
+        try:
+            catalog.scenesynth({})
+        except Exception as e:  # noqa: BLE001  (reported below)
+            errors.append(e)
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert errors == [] and len(writes) == 1
+
+
 def test_a_killed_builds_temporaries_are_removed_by_the_next_build(tmp_path, monkeypatch):
     from a2vlib.core.cache import cache_folder, cached
 

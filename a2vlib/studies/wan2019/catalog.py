@@ -12,7 +12,7 @@ from a2vlib import registry
 from a2vlib.data import digits
 from a2vlib.studies.wan2019 import scenesynth as scenes
 from a2vlib.core.errors import ParamsError
-from a2vlib.core.cache import cache_folder
+from a2vlib.core.cache import build_lock, cache_folder
 from a2vlib.core.paths import resolve_path
 
 
@@ -66,7 +66,10 @@ def scenesynth(params: Mapping[str, Any], data_dir: str | None = None) -> tuple[
     reused. Returns the dataset folder and its validated manifest."""
     config = scenes_config(params)
     root = resolve_path(data_dir) if data_dir else cache_folder("scenesynth", dataset_key(params))
-    scenes.write_dataset(config, root)
+    # units side by side ask for it at once: one writes it, the others wait and read it (never a second write that
+    # swaps the folder while the first one's readers are in it)
+    with build_lock(root):
+        scenes.write_dataset(config, root)
     return root, scenes.load_manifest(root)
 
 

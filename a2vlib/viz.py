@@ -324,22 +324,29 @@ def waveform_pairs(real: Sequence[np.ndarray], generated: Sequence[np.ndarray], 
     return fig
 
 
-def onset_curves(curves: pd.DataFrame, real_f: float | None = None, target: float | None = None):
-    """Onset F of the generated test clips against epochs, per category, with the detector's F on the real audio
-    and the kit's target."""
+def training_curves(curves: pd.DataFrame, y: str, hue: str, ylabel: str, real: float | None = None,
+                    target: float | None = None, style: str | None = None, ylim: tuple[float, float] = (0, 1)):
+    """A measure of the generated samples against epochs (measured along the trainings), per ``hue`` (and
+    ``style``), with what the real data gives (``real``) and the kit's target."""
     import seaborn as sns
 
     fig, axes = _figure(1, 1, cell=4.5)
     ax = axes[0][0]
-    sns.lineplot(data=curves, x="epoch", y="onset F", hue="category", marker="o", ax=ax)
-    if real_f is not None:
-        ax.axhline(real_f, ls="--", color="tab:gray", label=f"real audio ({real_f:.2f})")
+    sns.lineplot(data=curves, x="epoch", y=y, hue=hue, style=style, marker="o", ax=ax)
+    if real is not None:
+        ax.axhline(real, ls="--", color="tab:gray", label=f"real ({real:.2f})")
     if target is not None:
         ax.axhline(target, ls=":", color="tab:red", label=f"kit's target ({target:g})")
-    ax.set(ylim=(0, 1), ylabel="onset F (one video frame)")
+    ax.set(ylim=ylim, ylabel=ylabel)
     ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+
+def onset_curves(curves: pd.DataFrame, real_f: float | None = None, target: float | None = None):
+    """Onset F of the generated test clips against epochs, per category, with the detector's F on the real audio
+    and the kit's target."""
+    return training_curves(curves, "onset F", "category", "onset F (one video frame)", real_f, target)
 
 
 def envelope_pairs(real: Sequence[np.ndarray], generated: Sequence[np.ndarray], events: Sequence[np.ndarray],

@@ -78,6 +78,10 @@ class V2RAData:
         audio, cond = self._audio(category, split), self._cond(self.cond, category, split)
         return audio, cond
 
+    def clip_conditions(self, category: str, split: str) -> np.ndarray:
+        """Condition V of every clip of ``category`` in ``split`` whole (n, seconds x sr)."""
+        return self.cond[self.clip_indices(category, split)]
+
     def crop_segments(self, category: str) -> "CropDraws":
         """The training segments of ``category`` for Table 7's "+ random crop": each use of a segment draws one of
         its clip's :data:`CROPS` crops afresh (a new crop each epoch, from a fixed pool so that the frame encoder

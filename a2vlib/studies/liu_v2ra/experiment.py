@@ -71,7 +71,7 @@ def train(data: V2RAData, category: str, row: str, sizes: Mapping[str, Any], see
     key = {"data": data.key, "category": category, "row": row, "config": asdict(m), "crop": cfg.random_crop,
            "seed": seed, "monitor": "onset_f"}  # the history holds onset F over epochs
     n = len(samples[0]) if isinstance(samples, tuple) else len(samples)
-    monitor = _onset_monitor(data, category, max(1, m.epochs // MONITOR_POINTS), seed)
+    monitor = _onset_monitor(data, category, max(1, m.epochs // MONITOR_POINTS), m.join, seed)
     result, _, _ = fit_cached("v2ra", key, g, d, samples, m.epochs, m.training(n), seed=seed, device=device,
                               callbacks=[monitor])
     return {"category": category, "row": row, "generator": result.generator, "config": cfg, "history": result.history}
@@ -83,18 +83,17 @@ def clip_events(data: V2RAData, clips: Sequence[int], seconds: float) -> list[np
     return [e[e < seconds] for e in events]
 
 
-def _onset_monitor(data: V2RAData, category: str, every: int, seed: int = 0) -> Any:
+def _onset_monitor(data: V2RAData, category: str, every: int, join: str, seed: int = 0) -> Any:
     """A training callback: every ``every`` epochs (and after the first), the onset F of the generated test clips of
     ``category`` against their events within one video frame, pooled over the clips (``onset_f`` in the history).
     The trainer runs it with its random state saved, so the training is the same with it."""
-    _, v = data.segments(category, "test")
     clips = data.clip_indices(category, "test")
     sr = data.sample_rate
 
     def callback(trainer: Any, epoch: int, metrics: dict[str, Any]) -> dict[str, float] | None:
         if epoch % every and epoch != 1:
             return None
-        gen = _whole_clips(generate({"generator": trainer.generator}, v, seed), len(clips))
+        gen = generate_clips({"generator": trainer.generator}, data.clip_conditions(category, "test"), sr, join, seed)
         t = onset_table(gen, clip_events(data, clips, gen.shape[1] / sr), sr, 1.0 / data.clips.fps)
         return {"onset_f": onset_scores(t.matched.sum(), t.detected.sum(), t.events.sum())["f"]}
     return callback
@@ -111,6 +110,44 @@ def generate(model: Mapping[str, Any], cond: torch.Tensor, seed: int = 0) -> np.
     torch.manual_seed(seed)
     device = next(g.parameters()).device
     return torch.cat([g(cond[i:i + 16].to(device)).cpu() for i in range(0, len(cond), 16)])[:, 0].numpy()
+
+
+def join_weights(sample_rate: int, starts: Sequence[int], length: int, join: str) -> np.ndarray:
+    """Per segment (len(starts), sample_rate): its weight at each of its samples in the clip of ``length`` samples;
+    the weights of the segments covering a sample sum to one. ``concat``: each segment whole (they must tile the
+    clip). ``overlap_add``: a Hann cross-fade where segments overlap, flat over the outer half of the first and the
+    last segment (no other segment covers it), so that no sample of the clip lies at a hard join."""
+    starts = np.asarray(starts)
+    if join == "concat":
+        if not np.array_equal(starts, np.arange(0, length, sample_rate)):
+            raise ParamsError(f"join 'concat': segments at {starts.tolist()} do not tile {length} samples")
+        return np.ones((len(starts), sample_rate))
+    if join != "overlap_add":
+        raise ParamsError(f"join {join!r}: unknown; use 'overlap_add' or 'concat'")
+    half = sample_rate // 2
+    w = np.tile(np.sin(np.pi * (np.arange(sample_rate) + 0.5) / sample_rate) ** 2, (len(starts), 1))
+    w[0, :half], w[-1, half:] = 1.0, 1.0
+    total = np.zeros(length)
+    for k, s in enumerate(starts):
+        total[s:s + sample_rate] += w[k]
+    return w / np.stack([total[s:s + sample_rate] for s in starts])
+
+
+def generate_clips(model: Mapping[str, Any], cond: np.ndarray, sample_rate: int, join: str, seed: int = 0
+                   ) -> np.ndarray:
+    """Whole clips (n, length) for clip conditions (n, length), a whole number of seconds each: one segment per
+    second side by side (``concat``), or segments every half second cross-faded (``overlap_add``, see
+    :func:`join_weights`); the segments of all clips generated clip-major in one call of :func:`generate`."""
+    n, length = cond.shape
+    hop = sample_rate if join == "concat" else sample_rate // 2
+    starts = sorted(set(range(0, length - sample_rate + 1, hop)) | {length - sample_rate})
+    weights = join_weights(sample_rate, starts, length, join)
+    windows = np.stack([cond[:, s:s + sample_rate] for s in starts], axis=1).reshape(-1, 1, sample_rate)
+    seg = generate(model, torch.from_numpy(np.ascontiguousarray(windows)), seed).reshape(n, len(starts), sample_rate)
+    out = np.zeros((n, length), dtype=seg.dtype)
+    for k, s in enumerate(starts):
+        out[:, s:s + sample_rate] += seg[:, k] * weights[k].astype(seg.dtype)
+    return out
 
 
 SATURATED_ODG = -3.8  # PEAQ's floor is about -3.9 (b_min -3.98): an ODG at or below this says "another sound"
@@ -175,11 +212,11 @@ def evaluate(model: Mapping[str, Any], data: V2RAData, seed: int = 0) -> dict[st
     ground-truth row: what a recording of the same events without the background scores); onsets against the true
     events within one video frame, for the generated and the real audio; and the errors within 250 ms."""
     category = model["category"]
-    x, v = data.segments(category, "test")  # never cropped: "+ random crop" augments training only
+    x, _ = data.segments(category, "test")  # never cropped: "+ random crop" augments training only
     clips = data.clip_indices(category, "test")
     sr, n = data.sample_rate, len(clips)
-    out, truth = generate(model, v, seed), x[:, 0].numpy()
-    gen_clips, truth_clips = _whole_clips(out, n), _whole_clips(truth, n)
+    gen_clips = generate_clips(model, data.clip_conditions(category, "test"), sr, model["config"].model.join, seed)
+    truth_clips = _whole_clips(x[:, 0].numpy(), n)
     events = clip_events(data, clips, truth_clips.shape[1] / sr)
     tolerance = 1.0 / data.clips.fps
     onset = onset_table(gen_clips, events, sr, tolerance).add_prefix("gen_").join(
@@ -190,7 +227,7 @@ def evaluate(model: Mapping[str, Any], data: V2RAData, seed: int = 0) -> dict[st
     truth_errors, _, _ = sync_errors(truth_clips, events, sr)
     result = {**_scores(truth_clips, gen_clips, sr), "sync_errors_ms": errors, "events": total,
               "sync_error_clips": np.asarray(clips)[which], "sync_errors_truth_ms": truth_errors, "onsets": onset,
-              "generated": out, "truth": truth, "generated_clips": gen_clips, "truth_clips": truth_clips}
+              "generated_clips": gen_clips, "truth_clips": truth_clips}
     if data.clips.clean_audio is not None:
         clean = np.stack([data.clips.clean_audio[i][:truth_clips.shape[1]] for i in clips])
         result["ground_truth"] = {k: v for k, v in _scores(truth_clips, clean, sr).items() if k != "osg_per_clip"}

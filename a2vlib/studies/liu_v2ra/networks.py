@@ -17,6 +17,10 @@ length. Other rates take other strides whose product is the segment length (:fun
 Discriminator (Table 2): real or generated audio stacked with V (2c channels), three stride-4 convolutions (kernel
 16), two stride-1 convolutions (kernel 4) and, the kit's assumption (Table 2 lists none), a 1-channel kernel-1 head:
 a map of patch scores. Leaky ReLU 0.2; BatchNorm on all but the first layer of each network (§3.2).
+
+The kit's reading, where the paper is silent: how the generated seconds make a longer clip (``join``). Side by side
+(``concat``), each join is a hard edge that an onset detector reads as a strike; the kit's default generates a
+second every half second and cross-fades them (``overlap_add``, :func:`a2vlib.studies.liu_v2ra.experiment.generate_clips`).
 """
 from __future__ import annotations
 
@@ -59,6 +63,9 @@ def strides_for(length: int, layers: int = 7) -> tuple[int, ...]:
     return tuple(sorted(strides))
 
 
+JOINS = ("overlap_add", "concat")
+
+
 @dataclass(frozen=True)
 class V2RAConfig:
     """One V2RA-GAN and its training (Table 3: c = 1, batch 64, d = 64, 2 D updates per G update; §4.2: Adam 1e-3,
@@ -79,9 +86,14 @@ class V2RAConfig:
     d_steps: int = 2
     lr: float = 1e-3
     epochs: int = 100
+    # how a clip longer than a segment is generated: "concat", segments side by side (the paper's segmentation read
+    # back; each join is a hard edge), or the kit's "overlap_add", half-overlapping segments cross-faded
+    join: str = "overlap_add"
 
     def __post_init__(self) -> None:
         strides_for(self.segment)  # fails early on a length that cannot be split
+        if self.join not in JOINS:
+            raise ParamsError(f"v2ra_join {self.join!r}: unknown; use one of {', '.join(JOINS)}")
         if self.model_size < 1 or self.channels < 1 or self.batch_size < 1 or self.d_steps < 1:
             raise ParamsError("V2RAConfig: model_size, channels, batch_size and d_steps must be >= 1")
 

@@ -13,7 +13,10 @@ from a2vlib.core.executor import prefetch
 from a2vlib.studies.liu_v2ra.clips.impacts import MATERIALS
 from a2vlib.papers import liu_v2ra
 from a2vlib.studies.liu_v2ra.data import V2RAData
-from a2vlib.studies.liu_v2ra.experiment import METRICS, clip_events, evaluate, onset_scores, table8, train
+from a2vlib.studies.liu_v2ra.experiment import (METRICS, clip_events, evaluate, generate_clips, onset_scores,
+                                                onset_table, table8, train)
+from a2vlib.studies.liu_v2ra.networks import JOINS
+from a2vlib.studies.liu_v2ra.onsets import onsets
 
 PAPER_CATEGORY = {"fireworks": "firework"}  # the paper's Table 8 prints "firework"
 PAPER_STAGE = {"original": "original", "denoised": "denoised", "peakmatched": "peak_match"}
@@ -141,6 +144,37 @@ def sync_table(onsets: pd.DataFrame) -> pd.DataFrame:
                                                                    g[f"{who}_detected"].sum(), row["events"]).items()})
         rows.append(row)
     return pd.DataFrame(rows).set_index("category").round(3)
+
+
+def join_comparison(models: Mapping[str, Mapping[str, Any]], data: V2RAData, seed: int = 0,
+                    categories: Sequence[str] = MATERIALS) -> pd.DataFrame:
+    """The same models' test clips generated with each join (:data:`~a2vlib.studies.liu_v2ra.networks.JOINS`), over
+    the impact categories trained (all when none is): onsets matched within one video frame, pooled precision,
+    recall and F, and the detected onsets within one frame of a join of 1-s segments (k seconds, 0 < k < clip
+    length), where a hard edge between two segments makes an onset of its own."""
+    picked = [c for c in models if c in categories] or list(models)
+    sr, tol = data.sample_rate, 1.0 / data.clips.fps
+    rows = []
+    for join in JOINS:
+        events = detected = matched = at_joins = 0
+        for c in picked:
+            cond = data.clip_conditions(c, "test")
+            gen = generate_clips(models[c], cond, sr, join, seed)
+            seconds = gen.shape[1] / sr
+            t = onset_table(gen, clip_events(data, data.clip_indices(c, "test"), seconds), sr, tol)
+            events, detected, matched = events + t.events.sum(), detected + t.detected.sum(), matched + t.matched.sum()
+            joins = np.arange(1, int(round(seconds)))
+            at_joins += sum(int((np.abs(onsets(y, sr)[:, None] - joins[None, :]) <= tol).any(axis=1).sum())
+                            for y in gen)
+        rows.append({"join": join, "events": int(events), "detected": int(detected), "matched": int(matched),
+                     **onset_scores(matched, detected, events), "onsets at joins": at_joins})
+    return pd.DataFrame(rows).set_index("join")
+
+
+def join_metrics(table: pd.DataFrame) -> dict[str, float]:
+    """``sync_join.<join>.<f | precision | recall | onsets_at_joins>`` of :func:`join_comparison`."""
+    return {f"sync_join.{join}.{k.replace(' ', '_')}": float(row[k]) for join, row in table.iterrows()
+            for k in ("f", "precision", "recall", "onsets at joins")}
 
 
 def onset_curves(models: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:

@@ -85,24 +85,39 @@ def test_centred_spearman_removes_the_players_offsets():
 
 def test_pose_findings_need_rho_beyond_its_error():
     others = {"rho_s2i_c": 0.1, "rho_generated_s2i_c": 0.0, "rho_shuffled_sounds": 0.0, "rho_generated_shuffled": 0.0}
-    table = pd.DataFrame([{"instrument": "cello", "rho_real_reader": 0.9, "rho_generated": 0.8, "n": 40, **others},
-                          {"instrument": "violin", "rho_real_reader": 0.9, "rho_generated": 0.1, "n": 40, **others},
+    table = pd.DataFrame([{"instrument": "cello", "rho_real_reader": 0.9, "rho_generated": 0.8, "n": 40, **others,
+                           "rho_generated_ema": 0.8},
+                          {"instrument": "violin", "rho_real_reader": 0.9, "rho_generated": 0.1, "n": 40, **others,
+                           "rho_generated_ema": 0.1},
                           {"instrument": "horn", "rho_real_reader": -0.9, "rho_generated": float("nan"), "n": 40,
-                           **others}])
+                           **others, "rho_generated_ema": float("nan")}])
     found = pose.pose_findings(table)
     # per instrument: the reader's check, this model's hand, the hand against S2I-C's and against shuffled sounds
     # (8 effective chunks: 0.8 against 0.1 is not enough), the paper's claim (never judged from one model)
     assert [f.status for f in found] == ["holds", "holds", "inconclusive", "inconclusive", "inconclusive",
                                          "holds", "inconclusive", "inconclusive", "inconclusive", "inconclusive",
                                          "does not hold", "inconclusive", "inconclusive", "inconclusive",
-                                         "inconclusive"]
+                                         "inconclusive", "inconclusive"]
     assert [f.basis for f in found[:5]] == ["kit", "kit", "kit", "kit", "paper"]
     assert "S2I-C's, from which it started" in found[2].claim and "Steiger's Z = 1.47" in found[2].evidence
+    # the kit's target (rho >= 0.5 for two of three): 8 effective chunks cannot place 0.8 above 0.5
+    assert found[-1].basis == "kit" and "at least 2 of the 3" in found[-1].claim and "0 at or above" in found[-1].evidence
     # 40 overlapping chunks (0.5 s every 0.1 s) count as 8: rho 0.8 over 8 has the interval tanh(z -+ 1.96
     # sqrt(1.06 / 5))
     z, half = np.arctanh(0.8), 1.959964 * np.sqrt(1.06 / 5)
     assert f"[{np.tanh(z - half):.3f}, {np.tanh(z + half):.3f}] over 40 chunks (8 effective" in found[1].evidence
     assert "one trained model (holds for this model)" in found[4].evidence
+
+
+def test_pose_target_needs_two_instruments_at_or_above_it():
+    def table(rhos, n=500):
+        return pd.DataFrame([{"instrument": f"i{k}", "rho_generated_ema": r, "n": n} for k, r in enumerate(rhos)])
+    # 100 effective chunks: 0.8 is [0.71, 0.86], 0.3 is [0.11, 0.47], 0.5 is [0.33, 0.63]
+    assert pose.pose_target(table([0.8, 0.8, 0.1])).status == "holds"
+    assert pose.pose_target(table([0.8, 0.5, 0.1])).status == "inconclusive"
+    assert pose.pose_target(table([0.8, 0.3, 0.1])).status == "does not hold"
+    assert pose.pose_target(table([0.3, 0.2, float("nan")])).status == "does not hold"  # NaN: one that may reach
+    assert pose.pose_target(table([0.8, 0.2, float("nan")])).status == "inconclusive"
 
 
 def test_log_spectral_distance_known_values():
@@ -252,10 +267,14 @@ def test_pose_table_measures_the_pose_model_against_s2i_c(tiny):
     models = pose.train_pose_models(["cello"], data, enc, sizes, {("S2I-C", 0): start}, seed=0)
     table = pose.pose_table(models, data, reader_pictures=40, reader_epochs=1)
     row = table.loc["cello"]
-    for key in ("rho_generated", "rho_s2i_c", "rho_shuffled_sounds", "rho_generated_s2i_c", "rho_generated_shuffled"):
+    for key in ("rho_generated", "rho_s2i_c", "rho_shuffled_sounds", "rho_generated_s2i_c", "rho_generated_shuffled",
+                "rho_generated_ema"):
         assert key in row and (np.isnan(row[key]) or -1 <= row[key] <= 1)
-    assert set(pose.pose_metrics(table)) >= {"pose_rho.cello.rho_s2i_c"}
-    assert len(pose.pose_findings(table)) == 5
+    assert set(pose.pose_metrics(table)) >= {"pose_rho.cello.rho_s2i_c", "pose_rho.cello.rho_generated_ema"}
+    curves = pose.pose_curves(models)  # the budget curve: rho after the first epoch, last weights and their average
+    assert list(curves.columns) == ["instrument", "weights", "epoch", "rho"] and len(curves) == 2
+    assert set(curves.weights) == {"last", "average (kit)"} and (curves.epoch == 1).all()
+    assert len(pose.pose_findings(table)) == 6
 
 
 def test_numpy_resize_frames_is_numpys_resize():

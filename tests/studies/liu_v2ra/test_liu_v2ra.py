@@ -60,9 +60,18 @@ def test_train_evaluate_and_tables(tiny):
     models = T.train_all(tiny, ["wood"], SIZES)
     results = T.evaluate_all(models, tiny)
     r = results["wood"]
-    assert r["generated"].shape == r["truth"].shape == (2, 16000)  # one test clip of 2 s, as 1-s segments
-    assert r["generated_clips"].shape == r["truth_clips"].shape == (1, 32000)  # scored whole
-    assert np.array_equal(r["truth_clips"][0], np.concatenate(list(r["truth"])))
+    assert r["generated_clips"].shape == r["truth_clips"].shape == (1, 32000)  # one test clip of 2 s, scored whole
+    assert np.array_equal(r["truth_clips"][0], tiny.segments("wood", "test")[0][:, 0].reshape(-1).numpy())
+    # the kit's join: segments every half second cross-faded; side by side they are the 1-s segments of the clip
+    model = models["wood"]
+    assert np.array_equal(r["generated_clips"], E.generate_clips(model, tiny.clip_conditions("wood", "test"),
+                                                                 16000, "overlap_add"))
+    side = E.generate_clips(model, tiny.clip_conditions("wood", "test"), 16000, "concat")
+    assert np.array_equal(side[0], E.generate(model, tiny.segments("wood", "test")[1]).reshape(-1))
+    joins = T.join_comparison(models, tiny)
+    assert list(joins.index) == ["overlap_add", "concat"] and (joins.events == joins.events.iloc[0]).all()
+    assert set(T.join_metrics(joins)) == {f"sync_join.{j}.{k}" for j in joins.index
+                                          for k in ("f", "precision", "recall", "onsets_at_joins")}
     assert set(E.METRICS) <= set(r) and r["osg"] >= 0 and len(r["osg_per_clip"]) == 1
     # the kit's ground-truth row: the clean track against the truth (they differ by the background only)
     assert set(E.METRICS) <= set(r["ground_truth"]) and np.isfinite(r["ground_truth"]["osg"])
@@ -94,6 +103,32 @@ def test_train_evaluate_and_tables(tiny):
     real, gen, events, titles, frame_s = T.envelope_rows(results, tiny, "wood")
     assert len(real) == len(gen) == len(events) == len(titles) == 1 and len(real[0]) == len(gen[0])
     assert abs(len(real[0]) * frame_s - 2.0) < 0.05 and np.all(events[0] < 2.0)
+
+
+@pytest.mark.parametrize("seconds", [1, 2, 3])
+def test_joins_weigh_each_sample_to_one_and_give_back_what_the_segments_hold(seconds):
+    sr = 100
+    length = seconds * sr
+    for join, hop in (("concat", sr), ("overlap_add", sr // 2)):
+        starts = list(range(0, length - sr + 1, hop))
+        w = E.join_weights(sr, starts, length, join)
+        total = np.zeros(length)
+        for k, s in enumerate(starts):
+            total[s:s + sr] += w[k]
+        assert np.allclose(total, 1.0), join
+    if seconds > 1:  # cross-faded: every weight changes smoothly, so a segment never starts or stops at full weight
+        w = E.join_weights(sr, starts, length, "overlap_add")
+        assert w[1, 0] < 0.01 and w[0, -1] < 0.01 and np.abs(np.diff(w, axis=1)).max() < 0.05
+    # a generator that hands back its condition: either join gives back the clip's condition exactly
+    g = torch.nn.Conv1d(1, 1, 1, bias=False)
+    torch.nn.init.ones_(g.weight)
+    cond = np.random.default_rng(0).normal(size=(2, length)).astype(np.float32)
+    for join in ("concat", "overlap_add"):
+        assert np.allclose(E.generate_clips({"generator": g}, cond, sr, join), cond, atol=1e-6), join
+    with pytest.raises(ParamsError, match="join 'x'"):
+        E.join_weights(sr, [0], sr, "x")
+    with pytest.raises(ParamsError, match="v2ra_join 'x'"):
+        V2RAConfig(segment=16000, join="x")
 
 
 def test_the_onset_monitor_changes_no_weight(tiny, monkeypatch):

@@ -50,6 +50,11 @@ def test_table5_and_findings_over_seeds():
     assert found["S2I-N"] == "holds" and found["S2I-A"] == "inconclusive"  # A's spread over seeds is too wide
     chance = s2i.findings(runs, chance=1 / 13)[-1]
     assert "over seeds" in chance.claim and "n = 3" in chance.evidence  # seeds, not pooled images, are the unit
+    runs["test_ema"] = runs["test"] + [0.05, 0.06, 0.04] * 3  # the kit's weight average, the same trainings
+    assert s2i.table5(runs).loc["S2I-C", "test, weight average (kit)"] == pytest.approx(0.65)
+    assert s2i.accuracy_metrics(runs)["s2i_accuracy.C.test_ema"] == pytest.approx(0.65)
+    ema = s2i.findings(runs, chance=1 / 13)[-1]
+    assert ema.basis == "kit" and ema.status == "holds" and "n = 3 pairs" in ema.evidence
 
 
 def test_findings_with_one_seed_use_the_images():
@@ -205,6 +210,9 @@ def test_i2s_trains_in_either_resize_mode(tiny, tmp_path, monkeypatch):
     result = i2s.evaluate(models["numpy_resize"], data, enc)
     assert result["resize"] == "numpy_resize" and "resize" not in i2s.scalars(result)
     assert "through numpy_resize" in i2s.beside_paper(result).index[0]
+    # the kit's read of the same training: the average of the generator's weights, beside the trained one
+    assert 0 <= result["i2s_accuracy_ema"] <= 1 and "i2s_accuracy_ema" in i2s.scalars(result)
+    assert "weight" in i2s.beside_paper(result).index[1]
     with pytest.raises(ParamsError, match="i2s_resize 'x'"):
         i2s.train_i2s(data, enc, resize="x")
 

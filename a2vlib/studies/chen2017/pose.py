@@ -47,8 +47,8 @@ def train_pose_model(instrument: str, data: InstrumentData, encoders: Encoders, 
     generator, discriminator = build_s2i(config, cond.shape[1], 1)
     generator.load_state_dict(start["generator"].state_dict())
     discriminator.load_state_dict(start["discriminator"].state_dict())
-    reader = hand_reader(instrument, data.images.shape[-1], reader_pictures, reader_epochs, seed)
-    monitor = _pose_monitor(instrument, data, cond, reader, max(1, config.epochs // MONITOR_POINTS), config.z_dim, seed)
+    monitor = _pose_monitor(instrument, data, cond, (reader_pictures, reader_epochs),
+                            max(1, config.epochs // MONITOR_POINTS), config.z_dim, seed)
     key = {"data": data.key, "encoders": encoders.key, "pose": instrument, "config": config.cache_key(), "seed": seed,
            "start": start["key"], "wrong": "another note",
            "monitor": {"reader": [reader_pictures, reader_epochs], "points": MONITOR_POINTS}}
@@ -63,13 +63,15 @@ def train_pose_model(instrument: str, data: InstrumentData, encoders: Encoders, 
 MONITOR_POINTS = 6  # how often over a pose training the generated hand's rho is measured
 
 
-def _pose_monitor(instrument: str, data: InstrumentData, cond: torch.Tensor, reader: TrainedClassifier, every: int,
+def _pose_monitor(instrument: str, data: InstrumentData, cond: torch.Tensor, reading: tuple[int, int], every: int,
                   z_dim: int, seed: int = 0) -> Any:
-    """A training callback: every ``every`` epochs (and after the first), rho of the hand read from pictures
-    generated for ``instrument``'s test sounds against the note, for G's weights and their average (the same
-    sounds, the same z; the trainer runs it with its random state saved, so the training is the same with it)."""
-    if data.pairs.hand is None:  # real pairs carry no hand places: nothing to measure
+    """A training callback: every ``every`` epochs (and after the first), rho of the hand read (by the hand reader
+    of ``reading`` = (pictures, epochs)) from pictures generated for ``instrument``'s test sounds against the note,
+    for G's weights and their average (the same sounds, the same z; the trainer runs it with its random state
+    saved, so the training is the same with it)."""
+    if data.pairs.hand is None:  # real pairs carry no hand places: nothing to measure, no reader to train
         return lambda trainer, epoch, metrics: None
+    reader = hand_reader(instrument, data.images.shape[-1], *reading, seed)
     idx = data.idx("test", instrument)
     truth, perf = np.asarray(data.pairs.hand)[idx], np.asarray(data.pairs.performances)[idx]
 

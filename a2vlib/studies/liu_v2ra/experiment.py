@@ -21,7 +21,7 @@ from a2vlib.core.device import seed_everything
 from a2vlib.core.errors import DataError, ParamsError
 from a2vlib.metrics.audio.peaq import peaq
 from a2vlib.studies.liu_v2ra.similarity import osg
-from a2vlib.studies.liu_v2ra.networks import V2RAConfig, build_v2ra
+from a2vlib.studies.liu_v2ra.networks import JOINS, V2RAConfig, build_v2ra
 from a2vlib.studies.liu_v2ra.onsets import match_onsets, onset_scores, onsets
 from a2vlib.papers import liu_v2ra
 from a2vlib.studies.liu_v2ra.data import V2RAData
@@ -114,19 +114,16 @@ def generate(model: Mapping[str, Any], cond: torch.Tensor, seed: int = 0) -> np.
 
 def join_weights(sample_rate: int, starts: Sequence[int], length: int, join: str) -> np.ndarray:
     """Per segment (len(starts), sample_rate): its weight at each of its samples in the clip of ``length`` samples;
-    the weights of the segments covering a sample sum to one. ``concat``: each segment whole (they must tile the
-    clip). ``overlap_add``: a Hann cross-fade where segments overlap, flat over the outer half of the first and the
-    last segment (no other segment covers it), so that no sample of the clip lies at a hard join."""
-    starts = np.asarray(starts)
-    if join == "concat":
-        if not np.array_equal(starts, np.arange(0, length, sample_rate)):
-            raise ParamsError(f"join 'concat': segments at {starts.tolist()} do not tile {length} samples")
-        return np.ones((len(starts), sample_rate))
-    if join != "overlap_add":
-        raise ParamsError(f"join {join!r}: unknown; use 'overlap_add' or 'concat'")
-    half = sample_rate // 2
-    w = np.tile(np.sin(np.pi * (np.arange(sample_rate) + 0.5) / sample_rate) ** 2, (len(starts), 1))
-    w[0, :half], w[-1, half:] = 1.0, 1.0
+    the weights of the segments covering a sample sum to one. ``concat``: flat (segments that tile the clip keep
+    every sample whole). ``overlap_add``: a Hann cross-fade where segments overlap, flat over the outer half of the
+    first and the last segment (no other segment covers it), so that no sample of the clip lies at a hard join."""
+    if join not in JOINS:
+        raise ParamsError(f"join {join!r}: unknown; use one of {', '.join(JOINS)}")
+    w = np.ones((len(starts), sample_rate))
+    if join == "overlap_add":
+        half = sample_rate // 2
+        w[:] = np.sin(np.pi * (np.arange(sample_rate) + 0.5) / sample_rate) ** 2
+        w[0, :half], w[-1, half:] = 1.0, 1.0
     total = np.zeros(length)
     for k, s in enumerate(starts):
         total[s:s + sample_rate] += w[k]

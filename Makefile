@@ -48,25 +48,30 @@ unit: setup
 	TQDM_DISABLE=1 $(PY) -m pytest -p no:cacheprovider tests -m "not notebooks and not slow"
 
 reports: setup
-	@if [ "$(PROFILE)" = real ]; then $(VENV)/bin/a2v fsdd; fi
+	@if [ "$(PROFILE)" = real ]; then $(VENV)/bin/a2v fsdd; else $(MAKE) --no-print-directory soundfonts; fi
 	TQDM_DISABLE=1 $(VENV)/bin/a2v report --profile $(PROFILE)
 
 report: setup
 	@test -n "$(NB)" || (echo "usage: make report NB=01_data_cleaning [PROFILE=lab]"; exit 2)
 	TQDM_DISABLE=1 $(VENV)/bin/a2v run $(NB) --profile $(PROFILE)
 
-# Debian's General MIDI fonts (FluidR3_GM, csound's sf_GMbank) for 03's `soundfont: all` and `held_out_font`,
-# fetched as packages and unpacked into .cache/soundfonts, without root; never needed by `make test`.
-SOUNDFONT_PACKAGES ?= fluid-soundfont-gm csound-soundfont
+# Debian's General MIDI fonts (FluidR3_GM, csound's sf_GMbank, MuseScore_General) for 03's and 06's `soundfont: all`
+# and 03's `held_out_font`, fetched as packages and unpacked into the cache's soundfonts folder, without root;
+# `make reports` fetches what it can, `make test` never needs them.
+SOUNDFONT_PACKAGES ?= fluid-soundfont-gm csound-soundfont musescore-general-soundfont
+FONT_DIR := $(if $(A2V_CACHE),$(A2V_CACHE),.cache)/soundfonts
 soundfonts:
-	@mkdir -p .cache/soundfonts/debs && cd .cache/soundfonts/debs && \
-	if command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null; then \
-	  for p in $(SOUNDFONT_PACKAGES); do \
-	    ls $${p}_*.deb >/dev/null 2>&1 || apt-get download $$p >/dev/null 2>&1 || echo "a2v: could not fetch $$p"; \
+	@mkdir -p $(FONT_DIR)/debs && cd $(FONT_DIR)/debs && \
+	if [ -f ".fetched $(SOUNDFONT_PACKAGES)" ]; then true; \
+	elif command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null; then \
+	  ok=1; for p in $(SOUNDFONT_PACKAGES); do \
+	    ls $${p}_*.deb >/dev/null 2>&1 || apt-get download $$p >/dev/null 2>&1 || { echo "a2v: could not fetch $$p"; ok=0; }; \
 	  done; \
-	  for d in *.deb; do [ -f "$$d" ] && dpkg-deb -x "$$d" unpacked; done; \
-	  find unpacked -name '*.sf2' -type f -exec cp -n {} .. \; ; ls ../*.sf2 2>/dev/null || true; \
-	else echo "a2v: no apt-get here: put General MIDI .sf2 fonts in .cache/soundfonts (or set A2V_SOUNDFONTS)"; fi
+	  for p in $(SOUNDFONT_PACKAGES); do for d in $${p}_*.deb; do [ -f "$$d" ] && dpkg-deb -x "$$d" unpacked; done; done; \
+	  find unpacked \( -name '*.sf2' -o -name '*.sf3' \) -type f -exec cp -n {} .. \; ; rm -rf unpacked *.deb; \
+	  if [ $$ok = 1 ]; then touch ".fetched $(SOUNDFONT_PACKAGES)"; fi; \
+	else echo "a2v: no apt-get here: put General MIDI .sf2 or .sf3 fonts in $(FONT_DIR) (or set A2V_SOUNDFONTS)"; fi; \
+	echo "a2v: soundfonts in $(FONT_DIR):" $$(cd .. && ls *.sf2 *.sf3 2>/dev/null)
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks/

@@ -32,7 +32,7 @@ def main() -> None:
     ap.add_argument("--held-out", default="FluidR3_GM", help="the font no training pair came from")
     ap.add_argument("--room", action="store_true", help="a room and a microphone of its own per performance")
     ap.add_argument("--profile", default="lab")
-    ap.add_argument("--performances", type=int, default=2, help="held-out performances per instrument")
+    ap.add_argument("--performances", type=int, default=4, help="held-out performances per instrument")
     ap.add_argument("--encoder-epochs", type=int, default=0, help="the sound classifier's epochs (0: the profile's)")
     args = ap.parse_args()
     set_threads(1)

@@ -315,7 +315,7 @@ def test_held_out_font_scores_performances_of_a_font_never_heard(tmp_path, monke
 
     enc = type("E", (), {"sound": Half()})()
     assert chen.held_out_font(enc, params, "").empty and chen.held_out_font_findings(chen.held_out_font(enc, params, "")) == []
-    table = chen.held_out_font(enc, params, "Other")
+    table = chen.held_out_font(enc, params, "Other", performances=2)
     assert table.attrs["font"] == "Other" and table.attrs["trained_on"] == ["TimGM6mb"]
     assert table.loc["all", "performances"] == 26  # 13 instruments x 2 performances
     assert table.loc["trombone", "performance accuracy"] == 0 and table.loc["cello", "chunk accuracy"] == 1
@@ -326,3 +326,22 @@ def test_held_out_font_scores_performances_of_a_font_never_heard(tmp_path, monke
     assert finding.status == "inconclusive" and "16" in finding.evidence  # 16 of 26 performances: 0.5 inside
     with pytest.raises(ParamsError, match="were rendered from it"):
         chen.held_out_font(enc, params, "TimGM6mb")
+    with pytest.raises(ParamsError, match="were rendered from it"):  # "all" holds every font, Other too
+        chen.held_out_font(enc, {**params, "soundfont": "all"}, "Other")
+    # a font this machine lacks: a table that says so and how to fetch it, and no finding (a lab run goes on)
+    missing = chen.held_out_font(enc, {**params, "soundfont": "all except Other"}, "NoSuchFont")
+    assert "make soundfonts" in missing.loc["all", "not measured"] and chen.held_out_font_findings(missing) == []
+
+
+def test_the_dataset_key_names_the_fonts_that_auto_and_all_stand_for(tmp_path, monkeypatch):
+    from a2vlib.data.soundfont import soundfont_path
+
+    params = {"seed": 0, "performances": 2, "test_performances": 1, "performance_seconds": 0.6, "sample_rate": 16000,
+              "image_size": 32, "soundfont": "TimGM6mb"}
+    assert chen.dataset_key(params)["soundfont"] == "TimGM6mb"
+    (tmp_path / "Other.sf3").write_bytes(soundfont_path().read_bytes())  # .sf3 (Ogg samples) count as fonts too
+    monkeypatch.setenv("A2V_SOUNDFONTS", str(tmp_path))
+    names = chen.dataset_key({**params, "soundfont": "all"})["soundfont"].split(",")
+    assert "TimGM6mb" in names and "Other" in names  # not "all": another machine's "all" is another data set
+    assert "Other" not in chen.dataset_key({**params, "soundfont": "all except Other"})["soundfont"].split(",")
+    assert chen.dataset_key({**params, "soundfont": "auto"})["soundfont"] in ("FluidR3_GM", "TimGM6mb")

@@ -15,8 +15,9 @@ Soundfonts (``soundfont=``):
 - the name of any font :func:`available_soundfonts` finds (Debian's ``csound-soundfont`` is ``sf_GMbank``);
 - any other string: the path of an ``.sf2`` file.
 
-The performances of notebooks 03 and 06 also take a comma-separated list of these, or ``"all"`` (every font the
-machine has), and cycle through the fonts from one performance to the next (:func:`resolve_soundfonts`).
+The performances of notebooks 03 and 06 also take a comma-separated list of these, ``"all"`` (every font the
+machine has) or ``"all except A, B"`` (every font but those, e.g. the one a classifier is tested on), and cycle
+through the fonts from one performance to the next (:func:`resolve_soundfonts`).
 
 ``generate`` records which font was used in its ``info``. Every clip is a pure function of (seed, instrument,
 index) and of the font, so results from different fonts are not interchangeable.
@@ -57,6 +58,7 @@ PITCH_RANGES: dict[str, tuple[int, int]] = {
 }
 FLUIDR3_PATH = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
 SOUNDFONT_DIR = FLUIDR3_PATH.parent  # where Debian's General MIDI fonts go; A2V_SOUNDFONTS names one folder more
+SF3_DIR = SOUNDFONT_DIR.parent / "sf3"  # and its Ogg-compressed ones (MuseScore_General)
 RMS_DBFS = (-30.0, -18.0)  # clip level range; peaks stay below PEAK_LIMIT
 PEAK_LIMIT = 0.95
 LEAD_IN_S = 0.25  # rendered before the clip so that negative onsets (notes already sounding) are possible
@@ -85,27 +87,43 @@ class InstrumentConfig:
 
 
 def available_soundfonts() -> list[tuple[str, Path]]:
-    """Every General MIDI font on this machine, by name: TimGM6mb (in the pretty_midi wheel), then each ``.sf2`` in
-    Debian's font folder, in the cache's ``soundfonts`` (``make soundfonts``) and in the folder ``A2V_SOUNDFONTS``
-    names; a name found twice counts once."""
+    """Every General MIDI font on this machine, by name: TimGM6mb (in the pretty_midi wheel), then each ``.sf2`` and
+    ``.sf3`` (Ogg-compressed samples) in Debian's font folders, in the cache's ``soundfonts`` (``make soundfonts``)
+    and in the folder ``A2V_SOUNDFONTS`` names; a name found twice counts once."""
     from a2vlib.core.paths import cache_dir
 
     found = {"TimGM6mb": soundfont_path()}
     extra = os.environ.get("A2V_SOUNDFONTS", "")
-    for folder in (SOUNDFONT_DIR, cache_dir() / "soundfonts", *([Path(extra).expanduser()] if extra else [])):
-        for path in sorted(folder.glob("*.sf2")) if folder.is_dir() else []:
-            found.setdefault(path.stem, path)
+    for folder in (SOUNDFONT_DIR, SF3_DIR, cache_dir() / "soundfonts", *([Path(extra).expanduser()] if extra else [])):
+        for suffix in ("sf2", "sf3"):
+            for path in sorted(folder.glob(f"*.{suffix}")) if folder.is_dir() else []:
+                found.setdefault(path.stem, path)
     return list(found.items())
 
 
+EXCEPT = "all except "
+
+
+def resolve_soundfont_names(spec: str) -> str:
+    """``spec`` with what depends on the machine resolved: ``"auto"`` and ``"all..."`` become the comma-separated
+    names of the fonts they stand for here (what a cache key or a report must record); anything else as given."""
+    if spec == "auto" or spec == "all" or spec.startswith(EXCEPT):
+        return ",".join(name for name, _ in resolve_soundfonts(spec))
+    return spec
+
+
 def resolve_soundfonts(spec: str) -> list[tuple[str, Path]]:
-    """The fonts of ``spec``: one font (as :func:`resolve_soundfont` reads it), a comma-separated list of them, or
-    ``"all"`` (:func:`available_soundfonts`); each once."""
-    fonts = available_soundfonts() if spec == "all" else [resolve_soundfont(s.strip()) for s in spec.split(",")
-                                                          if s.strip()]
+    """The fonts of ``spec``: one font (as :func:`resolve_soundfont` reads it), a comma-separated list of them,
+    ``"all"`` (:func:`available_soundfonts`) or ``"all except A, B"`` (all but the fonts named); each once."""
+    if spec == "all" or spec.startswith(EXCEPT):
+        left_out = {s.strip() for s in spec[len(EXCEPT):].split(",") if s.strip()} if spec != "all" else set()
+        fonts = [(name, path) for name, path in available_soundfonts() if name not in left_out]
+    else:
+        fonts = [resolve_soundfont(s.strip()) for s in spec.split(",") if s.strip()]
     names = [name for name, _ in fonts]
     if not fonts or len(set(names)) != len(names):
-        raise ParamsError(f"soundfont {spec!r}: give one font, a list of different fonts, or 'all'")
+        raise ParamsError(f"soundfont {spec!r}: give one font, a list of different fonts, 'all' or "
+                          "'all except <font>[, <font>]' that leaves at least one font")
     return fonts
 
 

@@ -50,7 +50,7 @@ class PerformanceConfig:
     stride_seconds: float = 0.1  # and stride
     sample_rate: int = 22050
     image_size: int = 32
-    soundfont: str = "auto"  # one font, a comma-separated list, or "all" (instruments.resolve_soundfonts)
+    soundfont: str = "auto"  # one font, a list, "all" or "all except ..." (instruments.resolve_soundfonts)
     room: bool = False  # a reverberant room and a spectral tilt of its own per performance (vary_room)
 
     def __post_init__(self) -> None:
@@ -69,7 +69,8 @@ class PerformanceConfig:
                 "give an integer in [8000, 96000] Hz")
         require(self, is_int(self.image_size) and self.image_size >= 16, "image_size", "give an integer >= 16")
         require(self, isinstance(self.soundfont, str) and bool(self.soundfont), "soundfont",
-                "give 'auto', 'FluidR3_GM', 'TimGM6mb', the path of an .sf2 file, a comma-separated list or 'all'")
+                "give 'auto', 'FluidR3_GM', 'TimGM6mb', the path of an .sf2 file, a comma-separated list, 'all' or "
+                "'all except <font>'")
         require(self, isinstance(self.room, bool), "room", "give true or false")
 
     @property

@@ -2,9 +2,11 @@
 rendered from some fonts and asked to name the instruments of performances from a font none of them came from
 (:func:`a2vlib.studies.chen2017.data.held_out_font`, the table notebook 03 shows when ``held_out_font`` is set).
 
-    make soundfonts     # Debian's FluidR3_GM and csound's sf_GMbank, into .cache/soundfonts
+    make soundfonts     # Debian's FluidR3_GM, sf_GMbank and MuseScore_General, into .cache/soundfonts
     .venv/bin/python benchmarks/held_out_font.py --soundfont TimGM6mb --held-out FluidR3_GM
-    .venv/bin/python benchmarks/held_out_font.py --soundfont TimGM6mb,sf_GMbank --room --held-out FluidR3_GM
+    .venv/bin/python benchmarks/held_out_font.py --soundfont "all except FluidR3_GM" --room --held-out FluidR3_GM
+    .venv/bin/python benchmarks/held_out_font.py --soundfont "all except sf_GMbank" --room --held-out sf_GMbank \
+        --set performances=10 --set test_performances=2 --set performance_seconds=1.5
 
 One thread. Prints the table and writes ``benchmarks/results/held_out_font.json`` (one entry per setting, kept
 across runs).
@@ -15,6 +17,8 @@ import argparse
 import json
 import os
 import time
+
+import yaml
 
 os.environ.setdefault("TQDM_DISABLE", "1")
 
@@ -34,11 +38,16 @@ def main() -> None:
     ap.add_argument("--profile", default="lab")
     ap.add_argument("--performances", type=int, default=4, help="held-out performances per instrument")
     ap.add_argument("--encoder-epochs", type=int, default=0, help="the sound classifier's epochs (0: the profile's)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="another parameter of the profile, e.g. performance_seconds=1.5 (repeatable)")
     args = ap.parse_args()
     set_threads(1)
     changes = {"soundfont": args.soundfont, "room": args.room}
     if args.encoder_epochs:
         changes["encoder_epochs"] = args.encoder_epochs
+    for item in args.set:
+        key, _, value = item.partition("=")
+        changes[key] = yaml.safe_load(value)
     p = load_params("03_s2i_instruments", args.profile, overrides=changes)
     start = time.perf_counter()
     data = chen.instrument_data(p)
@@ -52,9 +61,11 @@ def main() -> None:
     print(table.round(3).to_string())
     out = resolve_path("benchmarks/results/held_out_font.json")
     results = json.loads(out.read_text()) if out.exists() else {}
-    results[f"{args.soundfont} room={args.room} epochs={p['encoder_epochs']} -> {args.held_out}"] = {
+    setting = f"{args.soundfont} room={args.room} epochs={p['encoder_epochs']} {' '.join(args.set)}".strip()
+    results[f"{setting} -> {args.held_out}"] = {
         "trained_on": table.attrs["trained_on"], "room": args.room, "held_out": table.attrs["font"],
-        "profile": args.profile, "encoder_epochs": p["encoder_epochs"], "same_fonts_test_accuracy": same_font, "chance": table.attrs["chance"],
+        "profile": args.profile, "changes": changes, "encoder_epochs": p["encoder_epochs"],
+        "same_fonts_test_accuracy": same_font, "chance": table.attrs["chance"],
         "table": json.loads(table.to_json(orient="index")), "seconds": seconds, "machine": run_metadata()}
     out.parent.mkdir(parents=True, exist_ok=True)
     write_text(out, json.dumps(results, indent=2, default=str))

@@ -18,7 +18,7 @@ from a2vlib import verdicts
 from a2vlib.core.cache import cached
 from a2vlib.core.errors import ParamsError
 from a2vlib.studies.chen2017.urmp.pairs import InstrumentPairs
-from a2vlib.studies.chen2017.urmp.instruments import resolve_soundfont_names
+from a2vlib.studies.chen2017.urmp.instruments import resolve_soundfont_names, resolve_soundfonts
 from a2vlib.studies.chen2017.urmp.performances import PerformanceConfig, generate
 from a2vlib.studies.chen2017.urmp.sub_urmp import load_sub_urmp
 from a2vlib.models.classifiers import TrainedClassifier, images_to_tensor, train_classifier
@@ -91,9 +91,15 @@ class InstrumentData:
 
 
 def instrument_data(params: Mapping[str, Any]) -> InstrumentData:
+    """The pairs with their LMS and images; ``key`` (what the caches of models trained on them are keyed by) is the
+    dataset's key and, for rendered pairs, the size of each font file: a font replaced under the same name (an .sf3
+    for an .sf2, a new package) is another data set."""
     pairs = load_pairs(params)
+    key = dataset_key(params)
+    if "sub_urmp_root" not in key:
+        key["soundfont_bytes"] = [path.stat().st_size for _, path in resolve_soundfonts(key["soundfont"])]
     return InstrumentData(pairs, lms(pairs.waveforms, pairs.sample_rate), images_to_tensor(pairs.images),
-                          dataset_key(params), pairs.classes)
+                          key, pairs.classes)
 
 
 def describe(data: InstrumentData) -> pd.DataFrame:
@@ -122,7 +128,7 @@ def held_out_font(encoders: Encoders, params: Mapping[str, Any], font: str, perf
     are the independent unit, so the 95 % interval is Wilson's over them), beside chance. ``font`` "" (none held
     out): an empty table. A font this machine lacks gives a one-line table that says so and how to fetch it (the
     lab profile names FluidR3_GM, which only Debian's package brings)."""
-    from a2vlib.studies.chen2017.urmp.instruments import available_soundfonts, resolve_soundfont, resolve_soundfonts
+    from a2vlib.studies.chen2017.urmp.instruments import available_soundfonts, resolve_soundfont
 
     if not font:
         return pd.DataFrame(columns=["chunk accuracy", "performance accuracy", "performances"])

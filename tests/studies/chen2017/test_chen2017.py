@@ -339,6 +339,8 @@ def test_the_dataset_key_names_the_fonts_that_auto_and_all_stand_for(tmp_path, m
     params = {"seed": 0, "performances": 2, "test_performances": 1, "performance_seconds": 0.6, "sample_rate": 16000,
               "image_size": 32, "soundfont": "TimGM6mb"}
     assert chen.dataset_key(params)["soundfont"] == "TimGM6mb"
+    # the caches of models trained on the pairs know the font file too: a font replaced under its name is new data
+    assert chen.instrument_data(params).key["soundfont_bytes"] == [soundfont_path().stat().st_size]
     (tmp_path / "Other.sf3").write_bytes(soundfont_path().read_bytes())  # .sf3 (Ogg samples) count as fonts too
     monkeypatch.setenv("A2V_SOUNDFONTS", str(tmp_path))
     names = chen.dataset_key({**params, "soundfont": "all"})["soundfont"].split(",")

@@ -46,7 +46,9 @@ def main() -> None:
     if args.encoder_epochs:
         changes["encoder_epochs"] = args.encoder_epochs
     for item in args.set:
-        key, _, value = item.partition("=")
+        key, eq, value = item.partition("=")
+        if not eq:
+            ap.error(f"--set {item!r}: give KEY=VALUE, e.g. performance_seconds=1.5")
         changes[key] = yaml.safe_load(value)
     p = load_params("03_s2i_instruments", args.profile, overrides=changes)
     start = time.perf_counter()

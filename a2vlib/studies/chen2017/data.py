@@ -137,9 +137,9 @@ def held_out_font(encoders: Encoders, params: Mapping[str, Any], font: str, perf
         raise ParamsError("held_out_font: the pairs are the real Sub-URMP, not rendered from fonts; leave it empty")
     trained = [name for name, _ in resolve_soundfonts(key["soundfont"])]
     if font not in dict(available_soundfonts()) and not Path(font).expanduser().is_file():
-        return pd.DataFrame({"not measured": [f"held_out_font {font!r} is not on this machine: `make soundfonts` "
-                                              "fetches Debian's fonts, or put the .sf2 in A2V_SOUNDFONTS"]},
-                            index=["all"])
+        why = (f"held_out_font {font!r} is not on this machine: `make soundfonts` fetches Debian's fonts, or put "
+               "its file in the folder A2V_SOUNDFONTS names")
+        return pd.DataFrame({"not measured": [why]}, index=["all"])
     name, _ = resolve_soundfont(font)
     if name in trained:
         raise ParamsError(f"held_out_font {font!r}: the training pairs were rendered from it ({', '.join(trained)}); "

@@ -197,9 +197,10 @@ def findings(runs: pd.DataFrame, chance: float, chance_label: str | None = None)
         out.append(verdicts.kit(verdicts.proportion_at_least(f"this model: {claim} (one seed: over its images)",
                                                              int(c.test_hits.sum()), int(c.test_n.sum()), chance)))
     if several and "test_ema" in runs:  # the kit's: the same trainings sampled from their weight average
+        paired = c.sort_values("seed")
         out.append(verdicts.kit(verdicts.paired_difference(
             "sampling S2I-C from the average of its weights raises its test accuracy (the same trainings, paired by "
-            "seed)", c.sort_values("seed")["test_ema"].tolist(), c.sort_values("seed")["test"].tolist())))
+            "seed)", paired["test_ema"].tolist(), paired["test"].tolist())))
     return out
 
 

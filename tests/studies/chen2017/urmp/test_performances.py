@@ -132,6 +132,9 @@ def test_several_fonts_take_turns_over_the_performances(pairs, two_fonts):
     assert {n for n, _ in resolve_soundfonts("all")} >= {"TimGM6mb", "Other"}
     assert "Other" not in {n for n, _ in resolve_soundfonts("all except Other")}
     assert "TimGM6mb" in {n for n, _ in resolve_soundfonts("all except Other")}
+    every = ", ".join(n for n, _ in available_soundfonts())
+    with pytest.raises(ParamsError, match="leaves at least one font"):
+        resolve_soundfonts(f"all except {every}")
     with pytest.raises(ParamsError, match="list of different fonts"):
         resolve_soundfonts("TimGM6mb,TimGM6mb")
     both = P.generate(P.PerformanceConfig(**{**SMALL.__dict__, "soundfont": "TimGM6mb,Other"}))

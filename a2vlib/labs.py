@@ -22,6 +22,7 @@ from typing import Any, Sequence
 
 from a2vlib.core.atomic import write_text
 from a2vlib.core.errors import A2VError, DataError
+from a2vlib.core.outputs import claim_folder, guard_file, guard_folder, owned
 from a2vlib.core.paths import repo_root
 from a2vlib.params import list_notebooks, load_params, notebook_path
 
@@ -119,22 +120,28 @@ def _readme(name: str, nb: Any, profile: str) -> str:
             "(`a2v grade`). An open exercise shows its error and the notebook goes on.\n")
 
 
-def write_handouts(out: str | os.PathLike, notebooks: Sequence[str] | None = None, profile: str = "lab"
-                   ) -> list[Path]:
-    """``out/<notebook>/<notebook>.ipynb`` and its README for each notebook (default: all). Returns the folders."""
+HANDOUTS_OWNER = "a2v handouts"
+
+
+def write_handouts(out: str | os.PathLike, notebooks: Sequence[str] | None = None, profile: str = "lab",
+                   force: bool = False) -> list[Path]:
+    """``out/<notebook>/<notebook>.ipynb`` and its README for each notebook (default: all). Returns the folders.
+    ``out`` is new, empty or one this function wrote (else ``force``); a lab's folder that holds files it did not
+    write (a student's work) is refused likewise, before anything is written."""
     import nbformat
 
     out = Path(out)
-    source = (repo_root() / "notebooks").resolve()
-    if out.resolve() == source or source in out.resolve().parents:
-        raise A2VError(f"{out}: inside {source}; handouts never go among the source notebooks; choose a folder "
-                       "outside it")
+    names = [notebook_path(name).stem for name in notebooks or list_notebooks()]
+    if not owned(out, HANDOUTS_OWNER):
+        guard_folder(out, "the handouts", HANDOUTS_OWNER, force=force)
+    for name in names:  # every lab's folder checked before the first is written
+        if not owned(out / name, HANDOUTS_OWNER):
+            guard_folder(out / name, f"the handout of {name}", HANDOUTS_OWNER, force=force)
+    claim_folder(out, HANDOUTS_OWNER)
     folders = []
-    for name in notebooks or list_notebooks():
-        name = notebook_path(name).stem
+    for name in names:
         handout = make_handout(name, profile)
-        folder = out / name
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = claim_folder(out / name, HANDOUTS_OWNER)
         write_text(folder / f"{name}.ipynb", nbformat.writes(handout))
         write_text(folder / "README.md", _readme(name, handout, profile))
         folders.append(folder)
@@ -164,7 +171,17 @@ def _error_message(outputs: list[Any], timeout: float = 0) -> str:
     return ""
 
 
-def grade_notebook(path: str | os.PathLike, timeout: int = 300) -> list[Grade]:
+def lab_points(name: str) -> float:
+    """The points a lab's test cells carry (what an unreadable submission of it scores 0 of)."""
+    import nbformat
+
+    if name not in list_notebooks():
+        return 0.0
+    _, tests = exercise_cells(nbformat.read(notebook_path(name), as_version=4))
+    return sum(float(_nbgrader(c).get("points", 0)) for c in tests)
+
+
+def grade_notebook(path: str | os.PathLike, timeout: float = 300) -> list[Grade]:
     """Autograde one submitted notebook: its answer cells, then the instructor's test cells (hidden tests
     included, matched by ``grade_id``), in a fresh kernel; a grade per test cell."""
     import nbformat
@@ -200,9 +217,12 @@ def grade_notebook(path: str | os.PathLike, timeout: int = 300) -> list[Grade]:
     # a cell that runs past the limit is interrupted and the next ones still run; a kernel that dies (os._exit,
     # memory) fails this submission's rows with a message, never the whole class
     died = ""
+    from a2vlib.report import local_kernel
+
     try:
-        NotebookClient(run, timeout=timeout, kernel_name="python3", allow_errors=True, interrupt_on_timeout=True,
-                       resources={"metadata": {"path": str(repo_root())}}).execute()
+        with local_kernel() as config:
+            NotebookClient(run, timeout=timeout, kernel_name="python3", allow_errors=True, interrupt_on_timeout=True,
+                           resources={"metadata": {"path": str(repo_root())}}, config=config).execute()
     except Exception as exc:
         died = f"the submission stopped the grading kernel ({exc.__class__.__name__}: {str(exc)[:200]})"
     grades = []
@@ -218,22 +238,56 @@ def grade_notebook(path: str | os.PathLike, timeout: int = 300) -> list[Grade]:
     return grades
 
 
-def grade_folder(folder: str | os.PathLike, out_csv: str | os.PathLike | None = None, timeout: int = 300
-                 ) -> list[Grade]:
-    """Grade every notebook under ``folder`` (one sub-folder per student, or the handouts' layout) and write
-    ``grades.csv`` (default: in ``folder``). A notebook that cannot be read is a row with status ``error``."""
+def grades_csv(folder: str | os.PathLike, csv_path: str | os.PathLike | None = None) -> Path:
+    """Where the grades go: ``csv_path``, else ``<folder>-grades.csv`` beside the submissions (never inside them)."""
+    folder = Path(folder)
+    return Path(csv_path) if csv_path else folder.parent / f"{folder.resolve().name}-grades.csv"
+
+
+def summary(grades: Sequence[Grade]) -> str:
+    """'12 test cell(s) graded in 3 submission(s), 2 unreadable; 7 of 15 points'."""
+    graded = [g for g in grades if g.status != "error"]
+    errors = {g.submission for g in grades if g.status == "error"}
+    got, most = sum(g.points for g in grades), sum(g.max_points for g in grades)
+    return (f"{len(graded)} test cell(s) graded in {len({g.submission for g in grades})} submission(s)"
+            + (f", {len(errors)} unreadable or unknown (0 points)" if errors else "") + f"; {got:g} of {most:g} points")
+
+
+def _grade_one(path: Path, timeout: float) -> list[Grade]:
+    try:
+        return grade_notebook(path, timeout)
+    except Exception as exc:  # one broken submission is a row with the lab's full points, never the class's end
+        lab = path.stem if path.stem in list_notebooks() else path.parent.name
+        return [Grade(str(path), lab, "", 0.0, lab_points(lab), "error", str(exc))]
+
+
+def grade_folder(folder: str | os.PathLike, out_csv: str | os.PathLike | None = None, timeout: float = 300,
+                 jobs: int = 1, force: bool = False) -> list[Grade]:
+    """Grade every notebook under ``folder`` (one sub-folder per student, or the handouts' layout) and write the
+    grades' CSV (default: :func:`grades_csv`, beside the folder; never inside it). ``jobs`` submissions are graded
+    side by side, each kernel with one thread. A notebook that cannot be read, or is not named after a lab (then its
+    folder's name is taken as the lab's), is a row with status ``error`` worth 0 of the lab's points."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from a2vlib.core.threads import thread_environment
+
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(f"{folder}: folder of submissions not found")
-    grades: list[Grade] = []
-    for path in sorted(folder.rglob("*.ipynb")):
-        if ".ipynb_checkpoints" in path.parts:
-            continue
-        try:
-            grades += grade_notebook(path, timeout)
-        except Exception as exc:  # one broken submission is a row, never the end of the class's grading
-            grades.append(Grade(str(path), path.stem, "", 0.0, 0.0, "error", str(exc)))
-    out_csv = Path(out_csv) if out_csv else folder / "grades.csv"
+    out_csv = guard_file(grades_csv(folder, out_csv), "the grades' CSV (--csv)", force=force, reads=[folder],
+                         kit_header=",".join(Grade.__dataclass_fields__))
+    paths = [p for p in sorted(folder.rglob("*.ipynb")) if ".ipynb_checkpoints" not in p.parts]
+    if not paths:
+        raise DataError(f"{folder}: holds no notebook (.ipynb) at any depth; give the folder of submitted labs")
+    saved = dict(os.environ)
+    if jobs > 1:  # kernels side by side: one thread each (two cores, two kernels)
+        os.environ.update(thread_environment(1))
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            grades = [g for rows in pool.map(lambda p: _grade_one(p, timeout), paths) for g in rows]
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
     fields = list(Grade.__dataclass_fields__)
     lines = [fields] + [[getattr(g, f) for f in fields] for g in grades]
     buffer = io.StringIO()

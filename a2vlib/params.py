@@ -6,12 +6,16 @@ type of each default is the type a value must have. ``params/<profile>/<notebook
 from __future__ import annotations
 
 import ast
+import functools
+import math
 import os
+import re
 from pathlib import Path
 from typing import Any, Mapping
 
 from a2vlib import registry
 from a2vlib.core.errors import ParamsError
+from a2vlib.core.outputs import check_name, guard_file
 from a2vlib.core.paths import repo_root
 
 PROFILES = ("ci", "lab", "paper", "real")
@@ -107,7 +111,7 @@ _POSITIVE = ("n_reference n_train n_test per_class classifier_epochs image_size 
              "audio_rate frame_size model_size v2ra_batch_size speed_model_size threads").split()
 _NON_NEGATIVE = "seed soundnet_pairs budget_epochs bench_reps listen_per_instrument".split()
 _SEED_LISTS = ("seeds", "repr_seeds")
-_SHARES = ("discrepant_share", "object_target")
+_SHARES = ("discrepant_share", "object_target", "kit_target")  # shares and targets for accuracies, in [0, 1]
 _DURATIONS = ("seconds", "performance_seconds", "clip_seconds", "peak_interval")
 
 
@@ -116,6 +120,12 @@ def _range_problem(key: str, value: Any) -> str | None:
     None. Checked when a profile loads, so a bad value fails before any work starts."""
     if value is None:
         return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return "must be a finite number"
+    if isinstance(value, (list, tuple)) and any(isinstance(v, float) and not math.isfinite(v) for v in value):
+        return "must hold finite numbers only"
+    if key == "device" and not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", str(value)):
+        return "must be auto, cpu, cuda (or cuda:N) or mps"
     if key in _POSITIVE and value < 1:
         return "must be at least 1"
     if key in _NON_NEGATIVE and value < 0:
@@ -156,12 +166,14 @@ def validate(values: dict[str, Any], defaults: dict[str, Any], source: str) -> d
     for key, kind in registry.PARAM_KINDS.items():  # values that name parts of the kit must name known ones
         if key in values and values[key] is not None:
             for name in values[key] if isinstance(values[key], (list, tuple)) else [values[key]]:
-                registry.check(kind, name, f"{source}: key {key!r}")
+                if name != "":  # an empty name means 'none' (no kit rung, no fallback encoder)
+                    registry.check(kind, name, f"{source}: key {key!r}")
     return {k: float(v) if isinstance(defaults[k], float) and v is not None else v for k, v in values.items()}
 
 
 def profile_path(notebook: str, profile: str) -> Path:
-    return repo_root() / "params" / profile / f"{notebook}.yaml"
+    """``params/<profile>/<notebook>.yaml``; both are names, never paths."""
+    return repo_root() / "params" / check_name("profile", profile) / f"{check_name('notebook', notebook)}.yaml"
 
 
 def read_yaml(path: str | os.PathLike) -> dict[str, Any]:
@@ -171,11 +183,41 @@ def read_yaml(path: str | os.PathLike) -> dict[str, Any]:
     path = Path(path)
     if not path.exists():
         raise ParamsError(f"{path}: parameter file not found; create it or choose another profile")
+    if path.is_dir():
+        raise ParamsError(f"{path}: is a folder; give a parameter file (YAML)")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_unique_key_loader())  # noqa: S506 (safe)
+    except UnicodeDecodeError:
+        raise ParamsError(f"{path}: not a text file; give a parameter file (YAML)") from None
+    except OSError as exc:
+        raise ParamsError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    except _DuplicateKey as exc:
+        raise ParamsError(f"{path}: {exc}") from None
     except yaml.YAMLError as exc:
-        raise ParamsError(f"{path}: not valid YAML ({exc}); fix the syntax") from exc
+        raise ParamsError(f"{path}: not valid YAML ({' '.join(str(exc).split())}); fix the syntax") from exc
     return {} if data is None else data
+
+
+class _DuplicateKey(Exception):
+    """A YAML mapping that names one key twice."""
+
+
+@functools.lru_cache(maxsize=1)
+def _unique_key_loader() -> type:
+    """yaml's safe loader, refusing a mapping that names one key twice (plain YAML keeps the last silently)."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if key in seen:
+                    raise _DuplicateKey(f"line {key_node.start_mark.line + 1}: key {key!r} is given twice; keep one")
+                seen.add(key)
+            return super().construct_mapping(node, deep)
+
+    return Loader
 
 
 def read_profile_file(path: str | os.PathLike, defaults: dict[str, Any], _seen: tuple[Path, ...] = ()
@@ -242,6 +284,10 @@ def resolve_params(notebook: str, profile: str | None = None, file: str | os.Pat
         values, where = _read_chain(source, defaults)
         params.update(values)
         sources.update(where)
+    if overrides and "profile" in overrides and (file is not None or profile):
+        raise ParamsError(f"override profile={overrides['profile']!r} beside "
+                          f"{'--params-file ' + str(file) if file is not None else '--profile ' + str(profile)}: "
+                          "name the profile once, with --profile")
     if overrides:
         values = validate(overrides, defaults, "command-line override")
         params.update(values)
@@ -264,20 +310,30 @@ def parse_override(text: str) -> tuple[str, Any]:
     if "=" not in text:
         raise ParamsError(f"override {text!r}: write it as key=value")
     key, raw = text.split("=", 1)
+    if not key.strip():
+        raise ParamsError(f"override {text!r}: the key is missing; write it as key=value")
+    if not raw.strip():
+        raise ParamsError(f"override {text!r}: the value is missing; write it as {key.strip()}=VALUE (null for none)")
     try:
         return key.strip(), yaml.safe_load(raw)
     except yaml.YAMLError as exc:
         raise ParamsError(f"override {text!r}: value is not valid YAML ({exc})") from exc
 
 
-def write_flat(path: str | Path, notebook: str, profile: str, params: Mapping[str, Any]) -> Path:
-    """A flat parameter file for ``papermill -f``: every value resolved, no ``extends``, nothing to merge."""
+FLAT_HEADER = "# a2v params: "  # how a flat file the kit wrote begins (so it may write it again)
+
+
+def write_flat(path: str | Path, notebook: str, profile: str, params: Mapping[str, Any], force: bool = False
+               ) -> Path:
+    """A flat parameter file for ``papermill -f``: every value resolved, no ``extends``, nothing to merge. It never
+    replaces a folder or a source, nor a file the kit did not write unless ``force``."""
     import yaml
 
     from a2vlib.core.atomic import write_text
 
+    guard_file(path, "the parameter file (--write)", force=force, kit_header=FLAT_HEADER)
     flat = {k: v for k, v in params.items() if k != "output_dir"}
-    head = (f"# {notebook}: parameters of the {profile} profile, resolved by `a2v params` (every value flat, for "
+    head = (f"{FLAT_HEADER}{notebook}, parameters of the {profile} profile, resolved (every value flat, for "
             "papermill -f)\n")
     return write_text(path, head + yaml.safe_dump(flat, sort_keys=False))
 

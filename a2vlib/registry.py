@@ -26,12 +26,24 @@ PROVIDERS: dict[str, tuple[str, ...]] = {
     "metric": ("a2vlib.metrics.image.scores", "a2vlib.metrics.image.distances", "a2vlib.metrics.image.accuracy",
                "a2vlib.metrics.image.diversity"),
     "fid_backbone": ("a2vlib.metrics.image.distances",),
+    # choices a parameter names, registered where each is implemented
+    "rung": ("a2vlib.studies.wan2019.rungs",),  # Wan et al.'s ladder (Table 4) and the kit's rungs
+    "proportions": ("a2vlib.studies.wan2019.scenesynth.config",),
+    "i2s_resize": ("a2vlib.studies.chen2017.i2s",),
+    "v2ra_join": ("a2vlib.studies.liu_v2ra.networks",),
+    "frame_encoder": ("a2vlib.studies.liu_v2ra.video_encoding",),
+    "denoiser": ("a2vlib.studies.liu_v2ra.optimisation",),
+    "peak_reference_bank": ("a2vlib.studies.liu_v2ra.data",),
 }
 _ENTRIES: dict[str, dict[str, Any]] = {kind: {} for kind in PROVIDERS}
 
 # Parameter names whose values name registered parts: checked when a profile loads, so a typo fails at once.
 PARAM_KINDS: dict[str, str] = {"dataset": "dataset", "feature": "feature", "features": "feature",
-                               "summary": "feature_summary", "fid_backbone": "fid_backbone"}
+                               "summary": "feature_summary", "fid_backbone": "fid_backbone", "rungs": "rung",
+                               "kit_rung": "rung", "public_code_rungs": "rung", "proportions": "proportions",
+                               "i2s_resize": "i2s_resize", "v2ra_join": "v2ra_join", "frame_encoder": "frame_encoder",
+                               "frame_encoder_fallback": "frame_encoder", "denoiser": "denoiser",
+                               "peak_reference_bank": "peak_reference_bank"}
 
 
 def register(kind: str, *names: str) -> Callable[[T], T]:
@@ -52,6 +64,12 @@ def _load(kind: str) -> dict[str, Any]:
     for module in PROVIDERS[kind]:
         importlib.import_module(module)
     return _ENTRIES[kind]
+
+
+def register_all(kind: str, table: dict[str, Any] | tuple[str, ...]) -> None:
+    """Register every name of ``table`` (a dict of implementations, or a tuple of names) under ``kind``."""
+    for name in table:
+        register(kind, name)(table[name] if isinstance(table, dict) else name)
 
 
 def names(kind: str) -> tuple[str, ...]:

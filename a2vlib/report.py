@@ -3,6 +3,7 @@ turns them into self-contained HTML files plus an index page. What a notebook re
 :mod:`a2vlib.record`."""
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import re
@@ -11,16 +12,20 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from a2vlib.core.atomic import write_text
+from a2vlib.core.cache import file_lock
 from a2vlib.core.errors import A2VError
+from a2vlib.core.outputs import check_name, claim_folder, guard_folder, owned
 from a2vlib.core.paths import repo_root
 from a2vlib.core.provenance import run_metadata
 
 from a2vlib.record import _read_json, _write_json  # the runner fills in what a notebook recorded
 
 KERNEL = "python3"
+REPORT_OWNER = "a2v report"
+RUN_LOCK = ".a2v-run.lock"  # held while a run writes its report folder
 
 # ---------------------------------------------------------------------------------------------------------------
 # The runner
@@ -118,19 +123,50 @@ def run_notebook(name: str, profile: str = "ci", overrides: dict[str, Any] | Non
     ``progress`` shows a bar over the notebook's cells on stderr (even under TQDM_DISABLE, which silences the
     bars inside the notebook), so a long run is never minutes of silence.
     """
-    import papermill as pm
-
-    from a2vlib.core.threads import thread_environment
     from a2vlib.params import notebook_path, resolve_params
 
     src = notebook_path(name)
     name = src.stem
     params, sources = resolve_params(str(src), profile=None if params_file else profile, file=params_file,
                                      overrides=overrides)
-    base = Path(reports_dir) if reports_dir else repo_root() / "reports"
-    folder = base / profile / name
-    folder.mkdir(parents=True, exist_ok=True)
-    for stale in ("metrics.json", "run.json"):
+    folder = claim_folder(report_folder(profile, name, reports_dir), REPORT_OWNER)
+    # one writer per report folder: a second run of the same notebook and profile waits, and says for whom
+    with file_lock(folder / RUN_LOCK, f"{folder}: another run of {name} ({profile}) by"):
+        return _execute(src, profile, folder, params, sources, overrides, params_file, show_code, log_output,
+                        timeout, progress)
+
+
+@contextlib.contextmanager
+def local_kernel() -> Iterator[Any]:
+    """A kernel configuration for this machine alone: IPC sockets in a private temporary folder instead of TCP
+    ports, so nothing is sent over the network and the kernel has nothing to warn about (jupyter_client's 'running
+    over TCP without encryption'). The kernel's own log (not the cells' output, which the notebook keeps) is limited
+    to critical messages: a Ctrl-C that stops a run mid-cell otherwise prints the kernel's ZMQ traceback from its
+    shutdown. Yields a traitlets ``Config`` for papermill or nbclient."""
+    import shutil
+    import tempfile
+
+    from traitlets.config import Config
+
+    folder = tempfile.mkdtemp(prefix="a2v-k")  # short: a socket path has ~100 characters at most
+    try:
+        yield Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(folder, "kernel")},
+                      "NotebookClient": {"extra_arguments": ["--IPKernelApp.log_level=CRITICAL"]}})
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _execute(src: Path, profile: str, folder: Path, params: dict[str, Any], sources: dict[str, str],
+             overrides: dict[str, Any] | None, params_file: str | os.PathLike | None, show_code: bool,
+             log_output: bool, timeout: float | None, progress: bool) -> NotebookResult:
+    """:func:`run_notebook`'s work, holding the report folder's lock. Ctrl-C leaves the folder consistent: the run
+    is recorded as ``interrupted`` (with what the notebook had reached), then the interrupt goes on."""
+    import papermill as pm
+
+    from a2vlib.core.threads import thread_environment
+
+    name = src.stem
+    for stale in ("metrics.json", "run.json", f"{name}.ipynb"):
         (folder / stale).unlink(missing_ok=True)
     out_ipynb = folder / f"{name}.ipynb"
     if params_file:
@@ -145,26 +181,32 @@ def run_notebook(name: str, profile: str = "ci", overrides: dict[str, Any] | Non
     os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + saved_env.get("PATH", "")
     os.environ.update(thread_environment(int(params.get("threads") or 1)))
     t0, started = time.perf_counter(), time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    status, error = "ok", ""
+    status, error, interrupted = "ok", "", False
     try:
-        pm.execute_notebook(headless_notebook(src), str(out_ipynb), parameters={**given, "output_dir": str(folder)},
-                            kernel_name=KERNEL, cwd=str(repo_root()), log_output=log_output,
-                            progress_bar={"desc": name, "disable": False, "ascii": True, "mininterval": 15.0,
-                                          "file": sys.stderr} if progress else False,
-                            execution_timeout=timeout)
+        with local_kernel() as config:
+            pm.execute_notebook(headless_notebook(src), str(out_ipynb),
+                                parameters={**given, "output_dir": str(folder)}, kernel_name=KERNEL,
+                                cwd=str(repo_root()), log_output=log_output,
+                                progress_bar={"desc": name, "disable": False, "ascii": True, "mininterval": 15.0,
+                                              "file": sys.stderr} if progress else False,
+                                execution_timeout=timeout, config=config)
+    except KeyboardInterrupt:
+        status, error, interrupted = "interrupted", "interrupted (Ctrl-C) before the notebook finished", True
     except pm.PapermillExecutionError as exc:
         status, error = "failed", f"{exc.ename}: {exc.evalue}"
+        if exc.ename == "KeyboardInterrupt":
+            status, error, interrupted = "interrupted", "interrupted (Ctrl-C) before the notebook finished", True
     except Exception as exc:  # a cell past its timeout, kernel death, missing kernel, ...: still leave a record
         status, error = "failed", f"{exc.__class__.__name__}: {exc}"
         if exc.__class__.__name__ == "CellTimeoutError":
             error = f"a cell ran past the {timeout:.0f} s limit (--timeout); {error}"
-        if not out_ipynb.exists():
-            import shutil
-
-            shutil.copyfile(src, out_ipynb)
     finally:
         os.environ.clear()
         os.environ.update(saved_env)
+        if not out_ipynb.exists():  # the run stopped before papermill wrote anything: the notebook as it is
+            import shutil
+
+            shutil.copyfile(src, out_ipynb)
     if status != "ok":
         where = failed_cell(out_ipynb)
         error = f"{where}: {error}" if where else error
@@ -182,6 +224,8 @@ def run_notebook(name: str, profile: str = "ci", overrides: dict[str, Any] | Non
                    "started": started, "elapsed_s": elapsed, "cell_timeout_s": timeout, "status": status,
                    "error": error})
     _write_json(folder / "run.json", record)
+    if interrupted:
+        raise KeyboardInterrupt
     return NotebookResult(name, status, elapsed, folder, error, _read_json(folder / "metrics.json"))
 
 
@@ -212,10 +256,39 @@ def _duration(seconds: Any) -> str:
         seconds, (int, float)) else ""
 
 
+def reports_base(profile: str, reports_dir: str | os.PathLike | None = None) -> Path:
+    """``<reports_dir>/<profile>`` (default ``<repo>/reports/<profile>``), after the output guard: the profile is a
+    name, and the folder is no file, no source and, when it holds anything, the kit's (or reports of a profile)."""
+    check_name("profile", profile)
+    base = Path(reports_dir) if reports_dir else repo_root() / "reports"
+    guard_folder(base, "the reports folder (--reports-dir)", REPORT_OWNER, force=True)  # a file or a source: refused
+    folder = base / profile
+    if not _is_report_folder(folder) and not any(_is_report_folder(p) for p in _subfolders(folder)):
+        guard_folder(folder, f"the {profile} reports", REPORT_OWNER)
+    return folder
+
+
+def report_folder(profile: str, name: str, reports_dir: str | os.PathLike | None = None) -> Path:
+    """``<reports>/<profile>/<name>``: refused when it holds what the kit did not write (see :func:`reports_base`)."""
+    folder = reports_base(profile, reports_dir) / check_name("notebook", name)
+    if not _is_report_folder(folder):
+        guard_folder(folder, f"the report of {name}", REPORT_OWNER)
+    return folder
+
+
+def _is_report_folder(folder: Path) -> bool:
+    """A folder the runner wrote: its marker, or (reports from before the marker) a run record."""
+    return owned(folder, REPORT_OWNER) or (folder / "run.json").is_file()
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    return [p for p in folder.iterdir() if p.is_dir()] if folder.is_dir() else []
+
+
 def build_index(profile: str, reports_dir: str | os.PathLike | None = None) -> Path:
     """``reports/<profile>/index.html``: a row per notebook with status, elapsed time, findings, key figures and a
     link; a last row with the total time."""
-    base = (Path(reports_dir) if reports_dir else repo_root() / "reports") / profile
+    base = claim_folder(reports_base(profile, reports_dir), REPORT_OWNER)
     rows, total = [], 0.0
     for run_json in sorted(base.glob("*/run.json")):
         rec, folder = _read_json(run_json), run_json.parent
@@ -237,7 +310,7 @@ def build_index(profile: str, reports_dir: str | os.PathLike | None = None) -> P
 <html><head><meta charset="utf-8"><title>a2v reports: {html.escape(profile)}</title>
 <style>body{{font-family:sans-serif;margin:2em}} table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}}
-tr.failed{{background:#fdd}} tr.ok td:nth-child(2){{color:#070}}</style></head>
+tr.failed{{background:#fdd}} tr.interrupted{{background:#ffe9c6}} tr.ok td:nth-child(2){{color:#070}}</style></head>
 <body><h1>a2v study kit: reports for the <code>{html.escape(profile)}</code> profile</h1>
 <p>Built {time.strftime('%Y-%m-%d %H:%M')} from revision <code>{html.escape(git['revision'][:12])}</code>
 {'(with uncommitted changes)' if git['dirty'] else ''}.</p>

@@ -25,12 +25,15 @@ from typing import Any, Callable
 
 import pandas as pd
 
+from a2vlib.core.atomic import write_text
 from a2vlib.core.errors import ParamsError
+from a2vlib.core.outputs import check_name, claim_folder, guard_folder, owned
 from a2vlib.core.executor import executor
 from a2vlib.core.paths import repo_root
 from a2vlib.params import load_params, notebook_defaults, notebook_path, read_yaml, validate
 
 GRID_KEYS = ("profile", "grid", "sets", "files")
+SWEEP_OWNER = "a2v sweep"
 
 
 def read_grid(path: str | os.PathLike, notebook: str) -> tuple[str | None, list[dict[str, Any]]]:
@@ -102,18 +105,21 @@ def run_sweep(notebook: str, grid: str | os.PathLike, profile: str | None = None
     name = notebook_path(notebook).stem
     grid_profile, sets = read_grid(grid, name)
     profile = profile or grid_profile or "ci"
-    for overrides in sets:  # the profile itself must load with every set, before any unit starts
-        if "params_file" not in overrides:
-            load_params(name, profile, overrides=overrides)
+    check_name("profile", profile)
+    for overrides in sets:  # every set must load (a files: entry with its extends and keys), before any unit starts
+        rest = {k: v for k, v in overrides.items() if k != "params_file"}
+        load_params(name, None if "params_file" in overrides else profile, overrides.get("params_file"), rest)
     base = Path(reports_dir) if reports_dir else repo_root() / "reports" / "sweeps"
     folder = base / Path(grid).stem / name
+    if not owned(folder, SWEEP_OWNER):
+        guard_folder(folder, "the sweep's reports", SWEEP_OWNER)
+    claim_folder(folder, SWEEP_OWNER)
     units = [(name, profile, overrides, str(folder / set_name(overrides))) for overrides in sets]
     echo(f"[a2v] sweep {name}: {len(units)} set(s) from {grid}, profile {profile}")
     with executor(cluster, echo, one_thread=True) as ex:
         rows = ex.map(_run_set, units, desc=f"sweep {name}")
     table = pd.DataFrame(rows)
-    folder.mkdir(parents=True, exist_ok=True)
-    table.to_csv(folder / "comparison.csv", index=False)
+    write_text(folder / "comparison.csv", table.to_csv(index=False))
     write_comparison_html(table, folder / "comparison.html", f"{name}: {Path(grid).name}, profile {profile}")
     echo(f"[a2v] comparison: {folder / 'comparison.html'}")
     return table
@@ -122,8 +128,6 @@ def run_sweep(notebook: str, grid: str | os.PathLike, profile: str | None = None
 def write_comparison_html(table: pd.DataFrame, path: Path, title: str) -> Path:
     """The comparison table as one HTML page, each set linking to its report."""
     import html
-
-    from a2vlib.core.atomic import write_text
 
     shown = table.copy()
     if "report" in shown:

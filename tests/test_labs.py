@@ -82,11 +82,12 @@ def test_the_solutions_pasted_back_pass_every_test(handouts, tmp_path):
             cell.source = answers[cell.metadata["nbgrader"]["grade_id"]]
         (student / name).mkdir(parents=True)
         nbformat.write(nb, student / name / f"{name}.ipynb")
-    grades = grade_folder(tmp_path)
+    grades = grade_folder(student, jobs=2)  # two kernels side by side, one thread each
     assert len(grades) == len(EXERCISES)
     assert all(g.status == "passed" and g.points == g.max_points > 0 for g in grades), \
         [(g.grade_id, g.message) for g in grades if g.status != "passed"]
-    assert (tmp_path / "grades.csv").read_text().count("passed") == len(EXERCISES)
+    assert (tmp_path / "ada-grades.csv").read_text().count("passed") == len(EXERCISES)  # beside, never inside
+    assert not list(student.rglob("*.csv"))
 
 
 def test_a_wrong_answer_fails_its_test_with_a_message(handouts, tmp_path):
@@ -105,11 +106,22 @@ def test_a_wrong_answer_fails_its_test_with_a_message(handouts, tmp_path):
     assert "hinge_d([2, .5], [-2, .5]) should be 1.0, got 0.25" in grades[name].message
     assert grades["05_volume_study"].message.startswith("not answered yet")
     assert grades["06_i2s_spectrograms"].status == "error" and "not a readable notebook" in grades["06_i2s_spectrograms"].message
+    assert grades["06_i2s_spectrograms"].points == 0 < grades["06_i2s_spectrograms"].max_points  # 0 of the lab's points
+
+
+def test_the_summary_counts_graded_cells_and_every_point():
+    from a2vlib.labs import Grade, summary
+
+    rows = [Grade("a/04.ipynb", "04_ablation", "t1", 2.0, 2.0, "passed", ""),
+            Grade("a/04.ipynb", "04_ablation", "t2", 0.0, 1.0, "failed", "wrong"),
+            Grade("b/06.ipynb", "06_i2s_spectrograms", "", 0.0, 3.0, "error", "not readable")]
+    assert summary(rows) == ("2 test cell(s) graded in 2 submission(s), 1 unreadable or unknown (0 points); "
+                             "2 of 6 points")
 
 
 def test_handouts_never_go_among_the_sources():
     for folder in (notebook_path("00_datasets_tour").parent, notebook_path("00_datasets_tour").parent / "x"):
-        with pytest.raises(A2VError, match="never go among the source notebooks"):
+        with pytest.raises(A2VError, match="would land in the kit's sources"):
             write_handouts(folder)
     assert not (notebook_path("00_datasets_tour").parent / "x").exists()
 
@@ -120,9 +132,9 @@ def test_a_hung_or_crashing_submission_is_a_row_not_the_end_of_grading(handouts,
                         ("crashes", "import os\nos._exit(1)\n")):
         nb = nbformat.read(handouts / name / f"{name}.ipynb", as_version=4)
         exercise_cells(nb)[0][0].source = answer
-        (tmp_path / who).mkdir()
-        nbformat.write(nb, tmp_path / who / f"{name}.ipynb")
-    grades = grade_folder(tmp_path, tmp_path / "out.csv", timeout=10)
+        (tmp_path / "subs" / who).mkdir(parents=True)
+        nbformat.write(nb, tmp_path / "subs" / who / f"{name}.ipynb")
+    grades = grade_folder(tmp_path / "subs", tmp_path / "out.csv", timeout=10, jobs=2)
     by = {Path(g.submission).parent.name: g for g in grades}
     assert by["hangs"].status == "failed" and "past the 10 s limit" in by["hangs"].message
     assert by["crashes"].status == "failed" and "stopped the grading kernel" in by["crashes"].message

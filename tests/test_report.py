@@ -59,11 +59,20 @@ def test_show_code_keeps_the_code(tmp_path):
     assert "a2vlib.record" in (tmp_path / "r" / "ci" / "tiny" / "tiny.html").read_text()
 
 
-def test_failing_notebook_is_reported_and_fails_the_command(tmp_path, capsys):
-    nb = _notebook(tmp_path / "broken.ipynb", BODY, extra="raise ValueError('boom in cell three')")
+@pytest.fixture
+def notebooks_here(tmp_path, monkeypatch):
+    """The command line takes notebook names (never paths): let it find the tiny notebooks in ``tmp_path``."""
+    import a2vlib.params
+
+    monkeypatch.setattr(a2vlib.params, "notebooks_dir", lambda: tmp_path)
+    return tmp_path
+
+
+def test_failing_notebook_is_reported_and_fails_the_command(tmp_path, notebooks_here, capsys):
+    _notebook(tmp_path / "broken.ipynb", BODY, extra="raise ValueError('boom in cell three')")
     params = tmp_path / "p.yaml"
     params.write_text("x: 1\n")
-    code = main(["run", str(nb), "--profile", "ci", "--params-file", str(params), "--reports-dir", str(tmp_path / "r")])
+    code = main(["run", "broken", "--profile", "ci", "--params-file", str(params), "--reports-dir", str(tmp_path / "r")])
     assert code == 1
     assert "boom in cell three" in capsys.readouterr().err
     folder = tmp_path / "r" / "ci" / "broken"
@@ -73,11 +82,11 @@ def test_failing_notebook_is_reported_and_fails_the_command(tmp_path, capsys):
     assert "class='failed'" in (tmp_path / "r" / "ci" / "index.html").read_text()
 
 
-def test_bad_parameter_file_is_a_clear_error(tmp_path, capsys):
-    nb = _notebook(tmp_path / "tiny.ipynb", BODY)
+def test_bad_parameter_file_is_a_clear_error(tmp_path, notebooks_here, capsys):
+    _notebook(tmp_path / "tiny.ipynb", BODY)
     params = tmp_path / "p.yaml"
     params.write_text("y: 1\n")
-    assert main(["run", str(nb), "--params-file", str(params), "--reports-dir", str(tmp_path / "r")]) == 2
+    assert main(["run", "tiny", "--params-file", str(params), "--reports-dir", str(tmp_path / "r")]) == 2
     assert "p.yaml: unknown key 'y'" in capsys.readouterr().err
 
 
@@ -152,3 +161,44 @@ def test_interactive_cells_are_not_executed_headless(tmp_path):
     assert res.status == "ok", res.error
     ran = nbformat.read(res.folder / "widget.ipynb", as_version=4)
     assert ran.cells[-1].source == INTERACTIVE_NOTE and not ran.cells[-1].outputs
+
+
+def test_a_second_run_of_the_same_report_waits_and_names_the_holder(tmp_path, monkeypatch, capsys):
+    import threading
+
+    from a2vlib.core.cache import CacheLockTimeout, file_lock
+    from a2vlib.report import RUN_LOCK
+
+    nb = _notebook(tmp_path / "tiny.ipynb", BODY)
+    first = run_notebook(str(nb), "ci", reports_dir=tmp_path / "r", params_file=_params(tmp_path))
+    held, release = threading.Event(), threading.Event()
+
+    def holder():  # another run writing the same report folder
+        with file_lock(first.folder / RUN_LOCK, "the report"):
+            held.set()
+            release.wait(20)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    held.wait(10)
+    monkeypatch.setenv("A2V_LOCK_TIMEOUT", "0.5")
+    try:
+        with pytest.raises(CacheLockTimeout, match=r"another run of tiny \(ci\) by .*\"pid\""):
+            run_notebook(str(nb), "ci", reports_dir=tmp_path / "r", params_file=_params(tmp_path))
+        assert "[a2v] waiting for" in capsys.readouterr().err
+    finally:
+        release.set()
+        thread.join()
+    assert json.loads((first.folder / "run.json").read_text())["status"] == "ok"  # the holder's report untouched
+
+
+def test_ctrl_c_marks_the_run_interrupted_and_goes_on(tmp_path):
+    """The kernel sends this process the SIGINT a terminal's Ctrl-C would: the report folder is left consistent,
+    with the run recorded as interrupted (and the index saying so), and the interrupt goes on to the caller."""
+    stop = "import os, signal, time\nos.kill(int(os.environ['JPY_PARENT_PID']), signal.SIGINT)\ntime.sleep(20)"
+    nb = _notebook(tmp_path / "stopped.ipynb", "y = 1", extra=stop)
+    with pytest.raises(KeyboardInterrupt):
+        run_notebook(str(nb), "ci", reports_dir=tmp_path / "r", params_file=_params(tmp_path))
+    run = json.loads((tmp_path / "r" / "ci" / "stopped" / "run.json").read_text())
+    assert run["status"] == "interrupted" and "Ctrl-C" in run["error"] and run["elapsed_s"] < 20
+    assert "class='interrupted'" in build_index("ci", tmp_path / "r").read_text()

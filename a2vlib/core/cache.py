@@ -84,6 +84,19 @@ def build_lock(folder: Path, timeout_s: float | None = None, quiet: bool = False
     it when its holder dies, so a killed worker never leaves it locked. (Where ``flock`` does not exist, Windows,
     nothing is locked; on a network file system it needs lock support.) ``quiet``: wait without saying so (for
     waits of seconds, like :func:`a2vlib.core.compiled.librosa`'s)."""
+    locks = _lock_dir(fallback=quiet)
+    name = hashlib.sha256(str(Path(folder).resolve()).encode()).hexdigest()[:16]
+    with file_lock(locks / f"{Path(folder).name}.{name}.lock", f"{folder}: being built by", timeout_s, quiet):
+        yield
+
+
+@contextlib.contextmanager
+def file_lock(lock_file: Path, waiting_for: str, timeout_s: float | None = None, quiet: bool = False
+              ) -> Iterator[None]:
+    """An exclusive ``flock`` on ``lock_file``, which records its holder (host, pid, since); a second process waits,
+    saying ``[a2v] waiting for <waiting_for> <holder>`` on stderr (unless ``quiet``), and gives up after
+    ``timeout_s`` (``A2V_LOCK_TIMEOUT``, else :data:`LOCK_TIMEOUT_S`). The one lock of the kit: cache builds and
+    report folders use it."""
     try:
         import fcntl
     except ImportError:
@@ -91,11 +104,8 @@ def build_lock(folder: Path, timeout_s: float | None = None, quiet: bool = False
         return
     if timeout_s is None:
         timeout_s = float(os.environ.get("A2V_LOCK_TIMEOUT", LOCK_TIMEOUT_S))
-    locks = cache_dir() / ".locks"  # apart from the folders, so a listing of a cache kind shows only results
-    locks.mkdir(parents=True, exist_ok=True)
-    name = hashlib.sha256(str(Path(folder).resolve()).encode()).hexdigest()[:16]
-    with open(locks / f"{Path(folder).name}.{name}.lock", "a+") as handle:
-        _acquire(handle, Path(folder), timeout_s, quiet)
+    with open(lock_file, "a+") as handle:
+        _acquire(handle, waiting_for, timeout_s, quiet)
         try:
             handle.seek(0)
             handle.truncate()
@@ -104,10 +114,41 @@ def build_lock(folder: Path, timeout_s: float | None = None, quiet: bool = False
             handle.flush()
             yield
         finally:
+            handle.seek(0)
+            handle.truncate()
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _acquire(handle: Any, folder: Path, timeout_s: float, quiet: bool = False) -> None:
+_FALLBACK_SAID: list[str] = []
+
+
+def _lock_dir(fallback: bool) -> Path:
+    """``<cache>/.locks`` (apart from the folders, so a listing of a cache kind shows only results). Where the cache
+    cannot be written: with ``fallback`` (short locks, such as librosa's loading) a folder in the system's temporary
+    place, said once; else an error naming the cache and the way out."""
+    locks = cache_dir() / ".locks"
+    try:
+        locks.mkdir(parents=True, exist_ok=True)
+        if os.access(locks, os.W_OK):
+            return locks
+        problem = "not writable"
+    except OSError as exc:
+        problem = f"{exc.strerror or exc}: {exc.filename or locks}"
+    if not fallback:
+        raise A2VError(f"the cache folder {cache_dir()} cannot be used ({problem}); set A2V_CACHE to a writable "
+                       "folder, or fix its permissions")
+    import tempfile
+
+    locks = Path(tempfile.gettempdir()) / f"a2v-locks-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
+    locks.mkdir(parents=True, exist_ok=True)
+    if not _FALLBACK_SAID:
+        _FALLBACK_SAID.append(str(locks))
+        print(f"[a2v] the cache {cache_dir()} cannot be written ({problem}); short locks are kept in {locks}",
+              file=sys.stderr, flush=True)
+    return locks
+
+
+def _acquire(handle: Any, waiting_for: str, timeout_s: float, quiet: bool = False) -> None:
     import fcntl
 
     try:
@@ -118,7 +159,7 @@ def _acquire(handle: Any, folder: Path, timeout_s: float, quiet: bool = False) -
     handle.seek(0)
     holder = handle.read().strip() or "another process"
     if not quiet:
-        print(f"[a2v] waiting for {folder}: being built by {holder} (gives up after {timeout_s:.0f} s)",
+        print(f"[a2v] waiting for {waiting_for} {holder} (gives up after {timeout_s:.0f} s)",
               file=sys.stderr, flush=True)
     deadline = time.monotonic() + timeout_s
     while True:
@@ -128,6 +169,6 @@ def _acquire(handle: Any, folder: Path, timeout_s: float, quiet: bool = False) -
         except BlockingIOError:
             if time.monotonic() >= deadline:
                 raise CacheLockTimeout(
-                    f"{folder}: still being built by {holder} after {timeout_s:.0f} s; if that process is gone or "
-                    "stuck, stop it, or raise A2V_LOCK_TIMEOUT") from None
+                    f"{waiting_for} {holder}, still after {timeout_s:.0f} s; if that process is gone or stuck, "
+                    "stop it, or raise A2V_LOCK_TIMEOUT") from None
             time.sleep(min(1.0, max(0.01, deadline - time.monotonic())))

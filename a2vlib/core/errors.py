@@ -20,3 +20,7 @@ class DeviceError(A2VError):
 
 class WeightsError(A2VError):
     """Model weights (e.g. SoundNet's) cannot be found or do not match the network."""
+
+
+class OutputError(A2VError):
+    """An output would replace, or land among, what the command did not create (see :mod:`a2vlib.core.outputs`)."""

@@ -281,6 +281,9 @@ def download(dest: str | os.PathLike | None = None, url: str = FSDD_SOURCE) -> P
     dest = Path(dest) if dest is not None else repo_root() / "data" / "fsdd"
     if (dest / "recordings").is_dir():
         return dest
+    from a2vlib.core.outputs import guard_folder
+
+    guard_folder(dest, "FSDD (--dest)", "a2v fsdd")  # a new or empty folder: what is there is never replaced
     with tempfile.TemporaryDirectory() as tmp:
         archive = Path(tmp) / "fsdd.tar.gz"
         try:

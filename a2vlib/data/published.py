@@ -354,10 +354,15 @@ def load_greatest_hits(root: str | os.PathLike, splits: Mapping[str, str | os.Pa
 LOADERS = {"soundnet-flickr": load_soundnet_flickr, "vegas": load_vegas, "greatest-hits": load_greatest_hits}
 
 
-def describe(name: str, root: str | os.PathLike, out: str | os.PathLike | None = None
+def describe(name: str, root: str | os.PathLike, out: str | os.PathLike | None = None, force: bool = False
              ) -> tuple[list[str], list[tuple[str, str]], int]:
     """What ``a2v published`` says of a folder: lines with the rows per class, category or material, the files
-    left out (path, why) and the row count; with ``out``, the manifest is also written there (CSV)."""
+    left out (path, why) and the row count; with ``out``, the manifest is also written there (CSV: never inside
+    ``root``, over a folder, or over a file the kit did not write unless ``force``)."""
+    from a2vlib.core.outputs import guard_file
+
+    if out:
+        guard_file(out, "the manifest (--manifest)", force=force, reads=[root])
     table = LOADERS[name](root)
     lines = [f"a2v: {name} at {root}: {len(table)} row(s)"]
     by = next((c for c in ("class", "category", "material") if c in table.columns), None)

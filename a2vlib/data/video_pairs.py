@@ -21,6 +21,7 @@ import pandas as pd
 
 from a2vlib.core.atomic import write_text
 from a2vlib.core.errors import DataError, ParamsError
+from a2vlib.core.outputs import claim_folder, guard_folder, owned
 from a2vlib.data.audio_io import write_audio
 from a2vlib.data.image_io import write_image
 from a2vlib.data.video_io import read_video
@@ -42,27 +43,40 @@ class PairingResult:
                 + (" (see skipped.csv)" if len(self.skipped) else ""))
 
 
-def _check(src: Path, out: Path, mode: str, frame: str, window: float, stride: float) -> None:
+PAIRS_OWNER = "a2v pairs-from-videos"
+
+
+def _check(src: Path, out: Path, mode: str, frame: str, window: float, stride: float, size: int, sample_rate: int,
+           force: bool) -> list[Path]:
+    """Everything that can be wrong before the first video is read; returns the videos."""
     if not src.is_dir():
         raise DataError(f"{src}: video folder not found; check the path")
+    if not (isinstance(size, int) and size >= 8):
+        raise ParamsError(f"size={size!r}: give a picture side of at least 8 pixels")
+    if not (isinstance(sample_rate, int) and 1000 <= sample_rate <= 384000):
+        raise ParamsError(f"sample_rate={sample_rate!r}: give a rate in Hz between 1000 and 384000")
     if mode not in MODES:
         raise ParamsError(f"mode {mode!r}: use one of {', '.join(MODES)}")
     if frame not in FRAMES:
         raise ParamsError(f"frame {frame!r}: use one of {', '.join(FRAMES)}")
     if not (window > 0 and stride > 0):
         raise ParamsError(f"window={window}, stride={stride}: give positive seconds")
-    if out.resolve() == src.resolve() or src.resolve() in out.resolve().parents:
-        raise ParamsError(f"{out}: the output folder lies inside the video folder {src}; the source is never "
-                          "written, choose another --out")
+    if not owned(out, PAIRS_OWNER):
+        guard_folder(out, "the pairs (--out)", PAIRS_OWNER, force=force, reads=[src])
+    videos = sorted(p for p in src.iterdir() if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
+    if not videos:
+        raise DataError(f"{src}: holds no video ({', '.join(sorted(VIDEO_SUFFIXES))}); give the folder of videos")
+    return videos
 
 
 def pairs_from_videos(src: str | os.PathLike, out: str | os.PathLike, window: float = 0.5, stride: float = 0.1,
                       frame: str = "first", mode: str = "window", size: int = 128, sample_rate: int = 22050,
-                      fps: int = 30) -> PairingResult:
-    """Cut every video of ``src`` (sorted; files with a video suffix) into pairs under ``out`` (see the module)."""
+                      fps: int = 30, force: bool = False) -> PairingResult:
+    """Cut every video of ``src`` (sorted; files with a video suffix) into pairs under ``out`` (see the module).
+    ``out`` is new, empty or written by this function before (else ``force``), and never inside ``src``."""
     src, out = Path(src), Path(out)
-    _check(src, out, mode, frame, window, stride)
-    videos = sorted(p for p in src.iterdir() if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
+    videos = _check(src, out, mode, frame, window, stride, size, sample_rate, force)
+    claim_folder(out, PAIRS_OWNER)
     rows, skipped = [], []
     for video in videos:
         try:
@@ -95,7 +109,6 @@ def pairs_from_videos(src: str | os.PathLike, out: str | os.PathLike, window: fl
                          "audio_path": str(base.with_suffix(".wav"))})
     manifest = pd.DataFrame(rows, columns=["pair_id", "video", "start_s", "seconds", "image_path", "audio_path"])
     skipped_df = pd.DataFrame(skipped, columns=["video", "reason"])
-    out.mkdir(parents=True, exist_ok=True)
     write_text(out / "manifest.csv", manifest.to_csv(index=False))
     write_text(out / "skipped.csv", skipped_df.to_csv(index=False))
     return PairingResult(manifest, skipped_df, len(videos))

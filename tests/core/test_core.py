@@ -84,7 +84,7 @@ def test_a_lock_wait_names_the_holder_and_gives_up_after_its_timeout(tmp_path, m
     t.start()
     held.wait(10)
     try:
-        with pytest.raises(CacheLockTimeout, match=rf"still being built by .*\"pid\": {os.getpid()}.*A2V_LOCK_TIMEOUT"):
+        with pytest.raises(CacheLockTimeout, match=rf"being built by .*\"pid\": {os.getpid()}.*still after.*A2V_LOCK_TIMEOUT"):
             with build_lock(folder, timeout_s=0.3):
                 pass
         assert "[a2v] waiting for" in capsys.readouterr().err

@@ -96,13 +96,29 @@ def test_atomic_write_leaves_nothing_on_error(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
 
 
-def test_atomic_folder_replaces_whole(tmp_path):
+def test_atomic_folder_never_replaces_a_folder_that_holds_files(tmp_path):
+    from a2vlib.core.errors import OutputError
+
     folder = tmp_path / "d"
+    folder.mkdir()  # an empty folder is taken over whole
     with atomic_path(folder) as tmp:
         tmp.mkdir()
         (tmp / "a").write_text("1")
-    with atomic_path(folder) as tmp:
-        tmp.mkdir()
-        (tmp / "b").write_text("2")
-    assert sorted(p.name for p in folder.iterdir()) == ["b"]
+    with pytest.raises(OutputError, match="holds files"):
+        with atomic_path(folder) as tmp:
+            tmp.mkdir()
+            (tmp / "b").write_text("2")
+    assert sorted(p.name for p in folder.iterdir()) == ["a"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d"]
+
+
+def test_atomic_file_never_replaces_a_folder(tmp_path):
+    from a2vlib.core.errors import OutputError
+
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "work.txt").write_text("mine")
+    with pytest.raises(OutputError, match="never replaces a folder"):
+        write_text(precious, "x")
+    assert (precious / "work.txt").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["precious"]

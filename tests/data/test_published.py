@@ -368,7 +368,7 @@ def test_the_a2v_command_reads_a_published_folder(vegas, tmp_path, unchanged, ca
     from a2vlib.cli import main
 
     out = tmp_path / "vegas.csv"
-    assert main(["published", "vegas", str(unchanged(vegas)), "--out", str(out)]) == 0
+    assert main(["published", "vegas", str(unchanged(vegas)), "--manifest", str(out)]) == 0
     printed = capsys.readouterr()
     assert "vegas at" in printed.out and "5 row(s)" in printed.out and "category\tdog\t3" in printed.out
     assert "chainsaw" in printed.err  # the empty category is named

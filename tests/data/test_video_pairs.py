@@ -74,9 +74,10 @@ def test_cli_exit_status_and_errors(folder, tmp_path, capsys):
     assert "8 pairs from 1 of 4 videos" in captured.out and "skipped\tcorrupt.mp4" in captured.err
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert main(["pairs-from-videos", str(empty), "--out", str(tmp_path / "o2")]) == 1
+    assert main(["pairs-from-videos", str(empty), "--out", str(tmp_path / "o2")]) == 2  # no video: said up front
+    assert "holds no video" in capsys.readouterr().err and not (tmp_path / "o2").exists()
     assert main(["pairs-from-videos", str(folder), "--out", str(folder / "inside")]) == 2
-    assert "never written" in capsys.readouterr().err
+    assert "which this command reads" in capsys.readouterr().err
     with pytest.raises(DataError, match="video folder not found"):
         pairs_from_videos(tmp_path / "nope", tmp_path / "o3")
     with pytest.raises(ParamsError, match="window"):

@@ -5,50 +5,38 @@ Written from the standard, with P. Kabal's examination of it (McGill, 2003) and 
 for constants and for the points the standard leaves open. Only the FFT ear model is used (basic version).
 
 ODG runs from -3.91 (very annoying; the network saturates there) to about +0.22 (identical signals score 0.17-0.21,
-not 0). PEAQ does not align or level-match: give sample-aligned signals at their playback level (full scale is
-taken as 92 dB SPL).
+not 0). PEAQ does not level-match: give signals at their playback level (full scale is taken as 92 dB SPL). Nor does
+it align: a shift of 0.5 ms already costs 0.1-0.5 ODG. :func:`peaq_files` therefore measures the test's lag and
+refuses one over 0.25 ms unless told to align (``align=True``) or to score the files as they are
+(``check_lag=False``); :func:`peaq` on arrays scores them as given.
 
 Where the standard is open this follows GstPEAQ (and mostly Kabal): the samples left after the last full hop go
 into one zero-padded frame; edge FFT bins count into a band by the fraction of their width inside it; recursive
 filters start from zero; EHS removes the correlation's mean before windowing; MOVs are not clipped before the network.
 With these, the 48 kHz pairs of the calibration set come out at GstPEAQ's 3-decimal ODGs.
 
-Stereo input is mixed to mono (mean of the channels) before scoring; BS.1387 instead scores each channel and
-averages the MOVs, so stereo results differ from tools that follow it there.
+Stereo (or any channel count, as GstPEAQ) is scored as BS.1387 says: each channel goes through the ear model on
+its own; the MOVs are averaged over the channels, except ADB and MFPD, which use the binaural probability of
+detection (per band the larger of the channels'); the network then maps them to one ODG. Reference and test need the
+same channel count; mono is the one-channel case of the same rule.
 """
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from a2vlib.core.errors import DataError
 from a2vlib.metrics.audio import peaq_model as pm
+from a2vlib.metrics.audio.peaq_movs import _ENERGY, MOV_NAMES, _boundary, _frames, _movs, _network  # noqa: F401
 
-MOV_NAMES = ("BandwidthRefB", "BandwidthTestB", "Total NMRB", "WinModDiff1B", "ADBB", "EHSB", "AvgModDiff1B",
-             "AvgModDiff2B", "RmsNoiseLoudB", "MFPDB", "RelDistFramesB")
-
-# neural network of the basic version (section 6): input scaling amin/amax, weights, output scaling bmin/bmax
-_AMIN = np.array([393.916656, 361.965332, -24.045116, 1.110661, -0.206623, 0.074318, 1.113683, 0.950345,
-                  0.029985, 0.000101, 0.0])
-_AMAX = np.array([921.0, 881.131226, 16.212030, 107.137772, 2.886017, 13.933351, 63.257874, 1145.018555,
-                  14.819740, 1.0, 1.0])
-_WX = np.array([[-0.502657, 0.436333, 1.219602], [4.307481, 3.246017, 1.123743], [4.984241, -2.211189, -0.192096],
-                [0.051056, -1.762424, 4.331315], [2.321580, 1.789971, -0.754560],
-                [-5.303901, -3.452257, -10.814982], [2.730991, -6.111805, 1.519223],
-                [0.624950, -1.331523, -5.955151], [3.102889, 0.871260, -5.922878],
-                [-1.051468, -0.939882, -0.142913], [-1.804679, -0.503610, -0.620456]])
-_WXB = np.array([-2.518254, 0.654841, -2.207228])
-_WY = np.array([-3.817048, 4.107138, 4.629582])
-_WYB = -0.307594
-_BMIN, _BMAX = -3.98, 0.22
-
-_BOUNDARY = 200.0 / 32768.0  # data boundary: sum of |x| over 5 consecutive samples (5.2.4.4)
-_ENERGY = 8000.0 / 32768.0 ** 2  # energy threshold for EHS, over the frame's second half (5.2.4.3)
-_MOD_START = 24  # modulation MOVs skip the first 0.5 s (24 frames), delayed averaging (5.2.4.1)
-_LOUD_DELAY = 3  # noise loudness: from 3 frames after both signals first exceed 0.1 sone (5.2.4.2)
 _MAX_LEN_DIFF_S = 0.010
+_LAG_RANGE_S = 0.050  # the test's lag is searched within +-50 ms
+_LAG_TOL_S = 0.00025  # a larger lag is an error unless aligned: 12 samples at 48 kHz cost 0.03-0.18 ODG on the
+# calibration references, 24 samples (0.5 ms) up to 0.53 (their README: 1 ms costs 0.48-1.03)
+_MIN_CORR = 0.5  # a lag counts only where the normalised correlation peak reaches this (other takes: 0.03-0.12)
+_LAG_SLACK = 0.01  # a shift that raises the correlation by less than this over lag 0 is no lag
 
 
 @dataclass(frozen=True)
@@ -59,256 +47,218 @@ class PEAQResult:
     di: float  # distortion index
     movs: dict[str, float]  # the 11 model output variables by their standard names
     frames: int  # frames used (inside the data boundary)
+    channels: int = 1  # channels scored (MOVs combined over them)
+    lag_ms: float = 0.0  # shift applied to the test by peaq_files(align=True); positive: the test was late
 
 
-def _frames(x: np.ndarray) -> np.ndarray:
-    """Frames of N samples every N/2 (2.1.2); the tail that does not fill a frame goes into one zero-padded frame."""
-    n_full = (len(x) - pm.N) // pm.HOP + 1 if len(x) >= pm.N else 0
-    n_frames = n_full + (1 if len(x) > n_full * pm.HOP else 0)  # GstPEAQ flushes what is left after the last hop
-    padded = np.zeros((n_frames - 1) * pm.HOP + pm.N)
-    padded[:len(x)] = x
-    idx = np.arange(n_frames)[:, None] * pm.HOP + np.arange(pm.N)[None, :]
-    return padded[idx]
+def _channel_name(c: int, channels: int) -> str:
+    """' (channel 2, right)' for messages; empty for mono."""
+    if channels == 1:
+        return ""
+    side = {0: ", left", 1: ", right"}.get(c, "") if channels == 2 else ""
+    return f" (channel {c + 1}{side})"
 
 
-def _boundary(ref_frames: np.ndarray) -> np.ndarray:
-    """Frames of the reference holding a 5-sample run with sum |x| >= 200/32768 (5.2.4.4)."""
-    a = np.abs(ref_frames)
-    c = np.cumsum(np.pad(a, ((0, 0), (1, 0))), axis=1)
-    return (c[:, 5:] - c[:, :-5]).max(axis=1) >= _BOUNDARY
-
-
-def _bandwidth(p_ref: np.ndarray, p_test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-frame bandwidths (4.4): highest bin (as count) of the reference 10 dB, of the test 5 dB above the test's
-    maximum in bins 921-1023 (21.6-24 kHz); the reference is searched below bin 921, the test below it."""
-    thr = p_test[:, 921:1024].max(axis=1, keepdims=True)
-    above_ref = p_ref[:, :921] > 10.0 * thr
-    bw_ref = np.where(above_ref.any(axis=1), 921 - np.argmax(above_ref[:, ::-1], axis=1), 0)
-    cols = np.arange(921)[None, :]
-    above_test = (p_test[:, :921] >= 10.0 ** 0.5 * thr) & (cols < bw_ref[:, None])
-    bw_test = np.where(above_test.any(axis=1), 921 - np.argmax(above_test[:, ::-1], axis=1), 0)
-    return bw_ref.astype(float), bw_test.astype(float)
-
-
-def _nmr(ref: pm.EarOutput, test: pm.EarOutput) -> tuple[np.ndarray, np.ndarray]:
-    """Noise-to-mask ratio per frame, linear, averaged over bands (4.5, (70)); and its band maximum (4.6)."""
-    par = pm.ear_params()
-    noise = (np.sqrt(ref.weighted) - np.sqrt(test.weighted)) ** 2  # error spectrum (|Xw_ref| - |Xw_test|)^2
-    noise_bands = np.maximum(noise @ par.group, 1e-12)
-    mask = ref.excitation / par.mask_offset  # masking threshold (26)
-    ratio = noise_bands / mask
-    return ratio.mean(axis=1), ratio.max(axis=1)
-
-
-def _detection(e_ref: np.ndarray, e_test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Probability of detection and number of steps above threshold per frame (4.7, (73)-(78))."""
-    r_db, t_db = 10.0 * np.log10(e_ref), 10.0 * np.log10(e_test)
-    lev = 0.3 * np.maximum(r_db, t_db) + 0.7 * t_db  # (73)
-    lp = np.where(lev > 0.0, lev, 1.0)
-    s = np.where(lev > 0.0, 5.95072 * (6.39468 / lp) ** 1.71332 + 9.01033e-11 * lp ** 4 + 5.05622e-6 * lp ** 3
-                 - 0.00102438 * lp ** 2 + 0.0550197 * lp - 0.198719, 1e30)  # detection step size (74)
-    e = r_db - t_db  # (75)
-    b = np.where(r_db > t_db, 4.0, 6.0)
-    pc = 1.0 - 0.5 ** ((np.abs(e) / s) ** b)  # (76), (77): one channel, so P = p_c
-    qc = np.abs(np.trunc(e)) / s  # (78)
-    prob = 1.0 - np.prod(1.0 - pc, axis=1)  # over bands (79)
-    return prob, qc.sum(axis=1)
-
-
-def _ehs(w_ref: np.ndarray, w_test: np.ndarray) -> np.ndarray:
-    """Error harmonic structure per frame (4.8): the largest rising peak of the spectrum of the windowed
-    autocorrelation of the log spectral ratio of test to reference over the first 512 bins, times 1000."""
-    lag = 256
-    r, t = w_ref[:, :2 * lag], w_test[:, :2 * lag]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        d = np.where((r == 0) & (t == 0), 0.0, np.log(t / r))
-        # c(l) = sum_{k<256} d(k) d(k+l), l < 256, by FFT
-        spec_a = np.fft.rfft(d, axis=1)
-        spec_b = np.fft.rfft(np.pad(d[:, :lag], ((0, 0), (0, lag))), axis=1)
-        c = np.fft.irfft(spec_a * np.conj(spec_b), n=2 * lag, axis=1)[:, :lag]
-        sq = np.cumsum(np.pad(d * d, ((0, 0), (1, 0))), axis=1)
-        dk = sq[:, lag:2 * lag] - sq[:, :lag]  # sum_{k=l}^{l+255} d(k)^2
-        c = c / np.sqrt(dk[:, :1] * dk)  # normalised correlation
-        c = c - c.mean(axis=1, keepdims=True)  # mean removed before windowing, as [Kabal] and GstPEAQ
-        win = 0.81649658092773 * (1.0 - np.cos(2.0 * np.pi * np.arange(lag) / (lag - 1))) / lag
-        p = np.abs(np.fft.rfft(c * win, axis=1)) ** 2
-    rising = p[:, 1:] > p[:, :-1]
-    ehs = np.where(rising, p[:, 1:], 0.0).max(axis=1)
-    ehs = np.where(np.all(np.isfinite(p), axis=1), ehs, 0.0)  # identical spectra: 0/0, no structure
-    return 1000.0 * ehs
-
-
-def _mod_diff(mod_ref, mod_test, e_bar_ref) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Modulation differences per frame (4.2, (62)-(65)): ModDiff1, ModDiff2 and the temporal weights (levWt 100)."""
-    par = pm.ear_params()
-    diff = np.abs(mod_ref - mod_test)
-    md1 = 100.0 / pm.N_BANDS * (diff / (1.0 + mod_ref)).sum(axis=1)  # negWt 1, offset 1
-    w = np.where(mod_test >= mod_ref, 1.0, 0.1)
-    md2 = 100.0 / pm.N_BANDS * (w * diff / (0.01 + mod_ref)).sum(axis=1)  # negWt 0.1, offset 0.01
-    e_thr = par.internal_noise ** 0.3
-    wt = (e_bar_ref / (e_bar_ref + 100.0 * e_thr)).sum(axis=1)  # (65)
-    return md1, md2, wt, diff
-
-
-def _noise_loudness(ep_ref, ep_test, mod_ref, mod_test) -> np.ndarray:
-    """Noise loudness per frame (4.3, (66)-(68)), alpha 1.5, ThresFac 0.15, S0 0.5; negative values set to 0."""
-    par = pm.ear_params()
-    s_ref, s_test = 0.15 * mod_ref + 0.5, 0.15 * mod_test + 0.5  # (67)
-    e_th = par.internal_noise
-    beta = np.exp(-1.5 * (ep_test - ep_ref) / ep_ref)  # (68)
-    nl = (e_th / s_test) ** 0.23 * ((1.0 + np.maximum(s_test * ep_test - s_ref * ep_ref, 0.0)
-                                     / (e_th + s_ref * ep_ref * beta)) ** 0.23 - 1.0)
-    return np.maximum(nl.sum(axis=1) * 24.0 / pm.N_BANDS, 0.0)
-
-
-def _mean(v: np.ndarray, sel: np.ndarray, w: np.ndarray | None = None) -> float:
-    w = np.ones_like(v) if w is None else w
-    den = float(w[sel].sum())
-    return float((w[sel] * v[sel]).sum() / den) if den > 0 else float("nan")
-
-
-def _movs(ref: pm.EarOutput, test: pm.EarOutput, valid: np.ndarray, energy_ok: np.ndarray) -> dict[str, float]:
-    """The 11 MOVs with the basic version's temporal averaging (5.2) over frames ``valid`` (the data boundary)."""
-    n = len(valid)
-    idx = np.arange(n)
-    movs: dict[str, float] = {}
-    # bandwidth (4.4): linear average over frames whose reference bandwidth exceeds bin 346 (8.1 kHz)
-    bw_ref, bw_test = _bandwidth(ref.power, test.power)
-    sel = valid & (bw_ref > 346)
-    movs["BandwidthRefB"], movs["BandwidthTestB"] = _mean(bw_ref, sel), _mean(bw_test, sel)
-    # NMR (4.5): Total NMR = 10 log10 of the linear average; relative disturbed frames (4.6): max band NMR > 1.5 dB
-    nmr, nmr_max = _nmr(ref, test)
-    movs["Total NMRB"] = 10.0 * np.log10(_mean(nmr, valid))
-    # modulation differences (4.2): averaged from frame 24 (0.5 s) on (delayed averaging, 5.2.4.1)
-    mod_ref, e_bar_ref = pm.modulation(ref.unsmeared)
-    mod_test, _ = pm.modulation(test.unsmeared)
-    md1, md2, wt, _ = _mod_diff(mod_ref, mod_test, e_bar_ref)
-    sel_mod = valid & (idx >= _MOD_START)
-    # windowed average (5.2): sliding window of 4 frames over the mean of square roots, to the 4th power
-    seq = np.sqrt(md1[sel_mod])
-    win = (np.convolve(seq, np.ones(4), mode="valid") / 4.0) ** 4 if len(seq) >= 4 else np.zeros(0)
-    movs["WinModDiff1B"] = float(np.sqrt(win.mean())) if len(win) else float("nan")
-    # detection probability (4.7): ADB over frames with P > 0.5 (log10 of mean steps, -0.5 when that is 0)
-    prob, steps = _detection(ref.excitation, test.excitation)
-    sel_adb = valid & (prob > 0.5)
-    if not sel_adb.any():
-        movs["ADBB"] = 0.0
+def _bandwidth_error(ref: pm.EarOutput, test: pm.EarOutput, valid: np.ndarray, ref_name: str, where: str) -> DataError:
+    """The error for undefined bandwidth MOVs, saying in plain words which of the three causes holds."""
+    p_ref = ref.power[valid]
+    ref_top = p_ref[:, 921:1024].max(axis=1)  # the reference's own level at 21.6-24 kHz
+    ref_mid = p_ref[:, 346:921].max(axis=1)  # and above 8.1 kHz
+    spectrum = p_ref.max(axis=0)
+    loud = np.flatnonzero(spectrum >= 1e-6 * spectrum.max())  # within 60 dB of the peak
+    top_khz = (loud[-1] + 0.5) * pm.FS / pm.N / 1000.0 if len(loud) else 0.0
+    need = "BS.1387's bandwidth MOVs need a broadband reference such as music or speech"
+    if len(loud) and loud[-1] < 346:
+        cause = (f"{ref_name}{where} has no energy above {top_khz:.1f} kHz (everything higher stays more than 60 dB "
+                 "below its peak), as a pure tone or low-passed or low-sample-rate material has, so its bandwidth "
+                 "cannot be measured")
+    elif not np.any(ref_mid > 10.0 * ref_top):
+        cause = (f"{ref_name}{where} is as strong at 21.6-24 kHz as anywhere above 8.1 kHz (full-band noise such as "
+                 "white noise, or hiss up to 24 kHz), so there is no edge of its band to measure")
     else:
-        mean_steps = float(steps[sel_adb].mean())
-        movs["ADBB"] = -0.5 if mean_steps == 0.0 else float(np.log10(mean_steps))
-    # EHS (4.8): frames whose reference or test energy over the frame's second half reaches the threshold
-    ehs = _ehs(ref.weighted, test.weighted)
-    sel_ehs = valid & energy_ok
-    movs["EHSB"] = _mean(ehs, sel_ehs)
-    movs["AvgModDiff1B"], movs["AvgModDiff2B"] = _mean(md1, sel_mod, wt), _mean(md2, sel_mod, wt)
-    # noise loudness (4.3), RMS average (5.2) from 50 ms after both signals' loudness first exceeds 0.1 sone
-    ep_ref, ep_test = pm.level_pattern_adaptation(ref.excitation, test.excitation)
-    nl = _noise_loudness(ep_ref, ep_test, mod_ref, mod_test)
-    loud = (pm.loudness(ref.excitation) > 0.1) & (pm.loudness(test.excitation) > 0.1)
-    start = int(np.argmax(loud)) + _LOUD_DELAY if loud.any() else n
-    sel_nl = sel_mod & (idx >= start)
-    movs["RmsNoiseLoudB"] = float(np.sqrt(_mean(nl ** 2, sel_nl)))
-    # maximum filtered probability of detection (4.7, 5.2): first-order filter 0.9 / 0.1, then maximum
-    f = pm.recursive_average(prob[valid][:, None], np.array([0.9]), gain=0.1)[:, 0]
-    movs["MFPDB"] = float(max(f.max(), 0.0))
-    movs["RelDistFramesB"] = _mean((nmr_max > 10.0 ** 0.15).astype(float), valid)
-    return movs
+        cause = (f"the test's level at 21.6-24 kHz (wide-band noise in it) comes within 10 dB of all that "
+                 f"{ref_name}{where} has above 8.1 kHz, in every frame")
+        need = "BS.1387 has no grade for a test this noisy"
+    return DataError(f"peaq: the bandwidth MOVs (BandwidthRefB/BandwidthTestB) are undefined: {cause}. {need} (the "
+                     "MOVs look for the highest frequency where the reference stands 10 dB above the test's level at "
+                     "21.6-24 kHz, in frames where that lies above 8.1 kHz); without them there is no ODG for this "
+                     "pair (GstPEAQ gives NaN)")
 
 
-def _network(movs: dict[str, float]) -> tuple[float, float]:
-    """Distortion index and ODG from the 11 MOVs (section 6): 11 inputs, 3 sigmoid hidden nodes, no clipping."""
-    x = (np.array([movs[k] for k in MOV_NAMES]) - _AMIN) / (_AMAX - _AMIN)
-    hidden = 1.0 / (1.0 + np.exp(-(_WXB + x @ _WX)))
-    di = float(_WYB + hidden @ _WY)
-    return float(_BMIN + (_BMAX - _BMIN) / (1.0 + np.exp(-di))), di
-
-
-def _score48(ref: np.ndarray, test: np.ndarray) -> PEAQResult:
-    """Score two equal-length mono 48 kHz float32 signals."""
-    fr, ft = _frames(ref.astype(np.float64)), _frames(test.astype(np.float64))
-    above = _boundary(fr)
+def _score48(ref: np.ndarray, test: np.ndarray, ref_name: str = "the reference") -> PEAQResult:
+    """Score two equal-shape (channels, samples) 48 kHz float32 signals."""
+    channels = ref.shape[0]
+    fr = [_frames(x.astype(np.float64)) for x in ref]
+    ft = [_frames(x.astype(np.float64)) for x in test]
+    above_ch = [_boundary(f) for f in fr]
+    above = np.logical_or.reduce(above_ch)  # a frame is inside when any channel of the reference is (5.2.4.4)
     if not above.any():
-        raise DataError("peaq: the reference is silent (no frame above BS.1387's data-boundary threshold, a 5-sample "
+        raise DataError(f"peaq: {ref_name} is silent (no frame above BS.1387's data-boundary threshold, a 5-sample "
                         "|x| sum of 200/32768): nothing to compare; give a reference with sound in it")
     first, last = int(np.argmax(above)), len(above) - 1 - int(np.argmax(above[::-1]))
     valid = np.zeros(len(above), dtype=bool)
     valid[first:last + 1] = True  # leading and trailing frames below the boundary are left out (5.2.4.4)
-    out_r, out_t = pm.ear_model(fr), pm.ear_model(ft)
-    energy_ok = ((fr[:, pm.HOP:] ** 2).sum(axis=1) >= _ENERGY) | ((ft[:, pm.HOP:] ** 2).sum(axis=1) >= _ENERGY)
-    movs = _movs(out_r, out_t, valid, energy_ok)
-    if not np.isfinite(movs["BandwidthRefB"]):
-        raise DataError("peaq: BandwidthRefB/BandwidthTestB are undefined: in no frame does the reference reach "
-                        "10 dB above the test's level at 21.6-24 kHz beyond 8.1 kHz (bin 346), as happens for "
-                        "band-limited references or strong wide-band noise in the test; BS.1387 has no score here "
-                        "(GstPEAQ returns NaN)")
+    out_r, out_t = [pm.ear_model(f) for f in fr], [pm.ear_model(f) for f in ft]
+    energy_ok = np.zeros(len(above), dtype=bool)
+    for a, b in zip(fr, ft):
+        energy_ok |= ((a[:, pm.HOP:] ** 2).sum(axis=1) >= _ENERGY) | ((b[:, pm.HOP:] ** 2).sum(axis=1) >= _ENERGY)
+    movs, per_channel = _movs(out_r, out_t, valid, energy_ok)
+    for c, m in enumerate(per_channel):
+        where = _channel_name(c, channels)
+        if not above_ch[c].any():
+            raise DataError(f"peaq: {ref_name}{where} is silent while another channel is not; BS.1387 averages the "
+                            "MOVs over the channels, so a silent channel has no score: score the channels with "
+                            "sound on their own (e.g. as mono files)")
+        if not np.isfinite(m["BandwidthRefB"]):
+            raise _bandwidth_error(out_r[c], out_t[c], valid, ref_name, where)
     bad = [k for k, v in movs.items() if not np.isfinite(v)]
     if bad:
-        raise DataError(f"peaq: {', '.join(bad)} undefined: no frame qualifies (signals of {len(ref) / pm.FS:.2f} s; "
-                        "PEAQ skips the first 0.5 s for modulation and needs both signals above 0.1 sone); give "
+        raise DataError(f"peaq: {', '.join(bad)} undefined: no frame qualifies (signals of {ref.shape[1] / pm.FS:.2f} "
+                        "s; PEAQ skips the first 0.5 s for modulation and needs both signals above 0.1 sone); give "
                         "longer signals with sound in both")
     odg, di = _network(movs)
-    return PEAQResult(odg=odg, di=di, movs=movs, frames=int(valid.sum()))
+    return PEAQResult(odg=odg, di=di, movs=movs, frames=int(valid.sum()), channels=channels)
 
 
-def _to_mono48(x, sample_rate: int, name: str) -> np.ndarray:
-    """Mono (mean of channels) float32 at 48 kHz; libsoxr 'VHQ' for other rates, as the calibration set's README."""
+def _resample48(x: np.ndarray, sample_rate: int) -> np.ndarray:
+    """(channels, samples) float64 to float32 at 48 kHz, channel by channel with libsoxr 'VHQ' (the calibration
+    set's README) where the rate differs."""
+    if int(sample_rate) != pm.FS:
+        import soxr
+
+        x = np.stack([soxr.resample(ch, int(sample_rate), pm.FS, quality="VHQ") for ch in x])
+    return x.astype(np.float32)
+
+
+def _channels(x, name: str) -> np.ndarray:
+    """Checked (channels, samples) float64 from a mono (samples,) or stereo (2, samples) / (samples, 2) array."""
     x = np.asarray(x, dtype=np.float64)
-    if x.ndim == 2:
+    if x.ndim == 1:
+        x = x[None, :]
+    elif x.ndim == 2:
         if x.shape[0] in (1, 2) and x.shape[1] > 2:
-            x = x.mean(axis=0)
+            pass
         elif x.shape[1] in (1, 2):
-            x = x.mean(axis=1)
+            x = x.T
         else:
             raise DataError(f"peaq: {name} has shape {x.shape}; give (samples,), (2, samples) or (samples, 2)")
-    if x.ndim != 1:
+    else:
         raise DataError(f"peaq: {name} has shape {x.shape}; give a 1-D mono or 2-D stereo array")
     if x.size == 0:
         raise DataError(f"peaq: {name} is empty; give a signal with samples in it")
     if not np.all(np.isfinite(x)):
         raise DataError(f"peaq: {name} holds NaN or infinite samples; clean or re-export it")
-    if int(sample_rate) <= 0:
-        raise DataError(f"peaq: sample rate {sample_rate} is not positive")
-    if int(sample_rate) != pm.FS:
-        import soxr
-
-        x = soxr.resample(x, int(sample_rate), pm.FS, quality="VHQ")
-    return x.astype(np.float32)
+    return x
 
 
 def _cut(ref: np.ndarray, test: np.ndarray, sr: int, what: str) -> tuple[np.ndarray, np.ndarray]:
-    if abs(len(ref) - len(test)) > _MAX_LEN_DIFF_S * sr:
-        raise DataError(f"peaq: {what} differ in length by more than 10 ms ({len(ref)} vs {len(test)} samples at "
-                        f"{sr} Hz, {len(ref) / sr:.3f} s vs {len(test) / sr:.3f} s); PEAQ compares sample-aligned "
+    """Both (channels, samples) cut to the shorter length; an error when they differ by more than 10 ms."""
+    n_r, n_t = ref.shape[-1], test.shape[-1]
+    if abs(n_r - n_t) > _MAX_LEN_DIFF_S * sr:
+        raise DataError(f"peaq: {what} differ in length by more than 10 ms ({n_r} vs {n_t} samples at "
+                        f"{sr} Hz, {n_r / sr:.3f} s vs {n_t / sr:.3f} s); PEAQ compares sample-aligned "
                         "signals: trim or align them first")
-    n = min(len(ref), len(test))
-    return ref[:n], test[:n]
+    n = min(n_r, n_t)
+    return ref[..., :n], test[..., :n]
+
+
+def measure_lag(reference: np.ndarray, test: np.ndarray, sample_rate: int) -> tuple[int, float]:
+    """How many samples ``test`` lags ``reference`` (negative: leads), within +-50 ms, and the normalised correlation
+    there (0..1).
+
+    Both are (samples,) or (channels, samples). The channels' cross-correlations are summed (so antiphase stereo,
+    whose mono sum is silent, still aligns) and divided by the signals' total energies; polarity is ignored, as
+    PEAQ's spectra ignore it. A lag no better than none (correlation within 0.01 of lag 0's, as for a steady tone
+    shifted by whole periods) counts as 0.
+    """
+    r, t = np.atleast_2d(np.asarray(reference, dtype=np.float64)), np.atleast_2d(np.asarray(test, dtype=np.float64))
+    den = float(np.sqrt((r ** 2).sum() * (t ** 2).sum()))
+    if den == 0.0:
+        return 0, 0.0
+    from scipy.fft import irfft, next_fast_len, rfft
+
+    nf = next_fast_len(r.shape[-1] + t.shape[-1] - 1, real=True)
+    spec = sum(rfft(tc, nf) * np.conj(rfft(rc, nf)) for rc, tc in zip(r, t))
+    corr = irfft(spec, nf)  # corr[L] = sum_n t[n] r[n - L], negative L at the end
+    m = int(round(_LAG_RANGE_S * sample_rate))
+    lags = np.arange(-min(m, r.shape[-1] - 1), min(m, t.shape[-1] - 1) + 1)
+    rho = np.abs(corr[lags % nf]) / den
+    peak = float(rho.max())
+    at0 = float(rho[np.flatnonzero(lags == 0)[0]])
+    if at0 >= peak - _LAG_SLACK:
+        return 0, at0
+    best = lags[rho >= peak]
+    return int(best[np.argmin(np.abs(best))]), peak
 
 
 def peaq(reference: np.ndarray, test: np.ndarray, sample_rate: int) -> PEAQResult:
     """PEAQ basic version of ``test`` against ``reference``, both at ``sample_rate``.
 
-    Arrays are mono (samples,) or stereo (2, samples) / (samples, 2) floats in [-1, 1]; stereo is mixed to mono (mean
-    of channels). Other rates than 48 kHz are resampled with libsoxr "VHQ"; both signals are then cast to float32.
-    Lengths may differ by at most 10 ms (the longer is cut). Raises :class:`DataError` for empty, non-finite,
-    mismatched or silent input and when the bandwidth MOVs are undefined.
+    Arrays are mono (samples,) or stereo (2, samples) / (samples, 2) floats in [-1, 1], both with the same channel
+    count; stereo is scored as BS.1387 says (each channel through the ear model, MOVs combined over the channels).
+    Other rates than 48 kHz are resampled with libsoxr "VHQ"; both signals are then cast to float32. Lengths may
+    differ by at most 10 ms (the longer is cut); no alignment is done or checked here (see :func:`peaq_files`).
+    Raises :class:`DataError` for empty, non-finite, mismatched or silent input and when the bandwidth MOVs are
+    undefined.
     """
-    ref = _to_mono48(reference, sample_rate, "reference")
-    tst = _to_mono48(test, sample_rate, "test")
-    ref, tst = _cut(ref, tst, pm.FS, "reference and test")
+    if int(sample_rate) <= 0:
+        raise DataError(f"peaq: sample rate {sample_rate} is not positive")
+    ref, tst = _channels(reference, "reference"), _channels(test, "test")
+    if ref.shape[0] != tst.shape[0]:
+        raise DataError(f"peaq: the reference has {ref.shape[0]} channel(s) and the test {tst.shape[0]}; BS.1387 "
+                        "compares channel by channel: give both the same channel count")
+    ref, tst = _cut(_resample48(ref, sample_rate), _resample48(tst, sample_rate), pm.FS, "reference and test")
     return _score48(ref, tst)
 
 
-def peaq_files(reference_path: str | os.PathLike, test_path: str | os.PathLike) -> PEAQResult:
-    """:func:`peaq` on two audio files (read as they are: 16-bit PCM becomes value / 32768)."""
+def peaq_files(reference_path: str | os.PathLike, test_path: str | os.PathLike, *, align: bool = False,
+               check_lag: bool = True) -> PEAQResult:
+    """:func:`peaq` on two audio files (read as they are: 16-bit PCM becomes value / 32768), channel by channel.
+
+    Both files need the same channel count. The test's lag behind the reference is measured (:func:`measure_lag`).
+    With ``align``, the test is shifted by it and both are cut to their common part (``lag_ms`` of the result says by
+    how much). Without, a lag over 0.25 ms with a clear correlation peak (over 0.5) is a :class:`DataError`, as
+    PEAQ would score the shift as distortion; ``check_lag=False`` scores the files exactly as they are, as BS.1387
+    and GstPEAQ do (the calibration set's shifted pair needs that).
+    """
     from a2vlib.data.audio_io import read_audio
 
     ref, sr_r = read_audio(reference_path, mono=False, allow_silent=True)
     tst, sr_t = read_audio(test_path, mono=False, allow_silent=True)
     what = f"{reference_path} and {test_path}"
-    if sr_r == sr_t:
-        ref, tst = _cut(ref.mean(axis=0), tst.mean(axis=0), sr_r, what)
-        return peaq(ref, tst, sr_r)
-    r48 = _to_mono48(ref.mean(axis=0), sr_r, str(reference_path))
-    t48 = _to_mono48(tst.mean(axis=0), sr_t, str(test_path))
-    r48, t48 = _cut(r48, t48, pm.FS, what)
-    return _score48(r48, t48)
+    if ref.shape[0] != tst.shape[0]:
+        raise DataError(f"peaq: {reference_path} has {ref.shape[0]} channel(s) and {test_path} has {tst.shape[0]}; "
+                        "BS.1387 compares reference and test channel by channel: give both files the same channel "
+                        "count (e.g. mix both down to mono, or score one channel of each)")
+    sr = sr_r
+    if sr_r != sr_t:  # both to 48 kHz first; equal rates are cut and aligned at their own rate, then resampled
+        ref, tst, sr = _resample48(ref.astype(np.float64), sr_r), _resample48(tst.astype(np.float64), sr_t), pm.FS
+    lag = 0
+    if align or check_lag:
+        lag, rho = measure_lag(ref, tst, sr)
+        ms = 1000.0 * lag / sr
+        if align and rho < _MIN_CORR:
+            raise DataError(f"peaq: cannot align {test_path} to {reference_path}: they do not correlate within "
+                            f"+-{1000 * _LAG_RANGE_S:.0f} ms (best normalised correlation {rho:.2f}, under "
+                            f"{_MIN_CORR}), so no lag can be measured; if they are versions of the same recording, "
+                            "trim the offset by hand, else score them without --align")
+        if not align and rho >= _MIN_CORR and abs(lag) > _LAG_TOL_S * sr:
+            verb = "lags behind" if lag > 0 else "leads"
+            raise DataError(f"peaq: {test_path} {verb} {reference_path} by {abs(ms):.2f} ms ({abs(lag)} samples at "
+                            f"{sr} Hz; normalised correlation {rho:.2f}); PEAQ compares the signals sample by sample "
+                            "and would score the shift as distortion (1 ms costs 0.5-1 ODG): rerun with --align "
+                            "(align=True) to shift the test by it, or trim the files to match")
+    if align:
+        if lag > 0:
+            tst = tst[:, lag:]
+        elif lag < 0:
+            ref = ref[:, -lag:]
+        n = min(ref.shape[1], tst.shape[1])
+        if n == 0:
+            raise DataError(f"peaq: {what} have no common part after shifting by {ms:.2f} ms; give longer files")
+        ref, tst = ref[:, :n], tst[:, :n]
+    else:
+        ref, tst = _cut(ref, tst, sr, what)
+    res = _score48(_resample48(ref.astype(np.float64), sr), _resample48(tst.astype(np.float64), sr),
+                   str(reference_path))
+    return replace(res, lag_ms=1000.0 * lag / sr if align else 0.0)

@@ -20,6 +20,7 @@ from a2vlib.studies.chen2017.i2s_networks import FRAMES, I2SDiscriminator, I2SGe
     numpy_resize_frames, resize_frames, to_unit
 from a2vlib.models.sound_classifier import lms_settings
 from a2vlib.papers import chen2017
+from a2vlib.registry import register_all
 from a2vlib.studies.chen2017.data import Encoders, InstrumentData, conditions
 from a2vlib.training.config import TrainingConfig
 from a2vlib.training.trainer import fit_cached
@@ -28,6 +29,7 @@ GRIFFIN_LIM_ITERATIONS = 48
 
 
 RESIZES = {"interpolate": resize_frames, "numpy_resize": numpy_resize_frames}  # 44 <-> 34 frames (see beside_paper)
+register_all("i2s_resize", RESIZES)
 
 
 def train_i2s(data: InstrumentData, encoders: Encoders, width: int = 32, epochs: int = 30, batch_size: int = 64,

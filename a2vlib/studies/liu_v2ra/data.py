@@ -14,6 +14,7 @@ import torch
 
 from a2vlib.core.errors import ParamsError, WeightsError
 from a2vlib.data.image_io import resize_images
+from a2vlib.registry import register_all
 from a2vlib.studies.liu_v2ra.clips.impacts import ImpactConfig, VideoClips, generate
 from a2vlib.studies.liu_v2ra.clips.videos import folder_digest, read_video_clips, video_files
 from a2vlib.studies.liu_v2ra.video_encoding import encode_clip, frame_features
@@ -127,10 +128,13 @@ class V2RAData:
         ``in_family`` (:meth:`clean_reference`)."""
         if folder or bank == "in_family":
             return self.clean_reference(category, folder)
-        if bank != "percussion":
-            raise ParamsError(f"peak_reference_bank {bank!r}: unknown; use percussion or in_family")
+        if bank not in REFERENCE_BANKS:
+            raise ParamsError(f"peak_reference_bank {bank!r}: unknown; use one of {', '.join(REFERENCE_BANKS)}")
         return percussion_reference(category, self.sample_rate)
 
+
+REFERENCE_BANKS = ("percussion", "in_family")  # where peak-match's reference comes from (see peak_reference)
+register_all("peak_reference_bank", REFERENCE_BANKS)
 
 #: The out-of-family reference per category: a General MIDI sound of the soundfont, (program, key, drum kit?).
 #: Percussion keys of the standard kit (bank 128, program 0) where one fits, else a melodic sound-effect program.

@@ -33,6 +33,7 @@ from torch import Tensor, nn
 from a2vlib.training.config import TrainingConfig
 from a2vlib.core.errors import ParamsError
 from a2vlib.papers import liu_v2ra
+from a2vlib.registry import register_all
 
 PAPER_STRIDES = tuple(int(liu_v2ra.TABLE1_GENERATOR[f"conv{i}"]["stride"].value) for i in range(1, 8))
 FILTER_TAPS = int(liu_v2ra.AUDIO_FILTER_TAPS.value)
@@ -64,6 +65,7 @@ def strides_for(length: int, layers: int = 7) -> tuple[int, ...]:
 
 
 JOINS = ("overlap_add", "concat")
+register_all("v2ra_join", JOINS)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from typing import Callable
 import numpy as np
 
 from a2vlib.core.errors import DataError, ParamsError
+from a2vlib.registry import register_all
 from a2vlib.studies.liu_v2ra.denoising import block_threshold
 
 PEAK_THRESHOLD = 0.1  # Algorithm 1, line 4
@@ -75,6 +76,7 @@ def spectral_gate(y: np.ndarray, sample_rate: int, percentile: float = 20.0, ove
 
 
 DENOISERS: dict[str, Callable[..., np.ndarray]] = {"block_threshold": block_threshold, "spectral_gate": spectral_gate}
+register_all("denoiser", DENOISERS)
 
 
 def denoise(y: np.ndarray, sample_rate: int, method: str = "block_threshold") -> np.ndarray:

@@ -24,6 +24,7 @@ from typing import Callable
 import numpy as np
 
 from a2vlib.core.errors import DataError, ParamsError, WeightsError
+from a2vlib.registry import register_all
 
 PIXELS_SIDE = 16
 
@@ -128,6 +129,7 @@ def vgg19_fc6_features(frames: np.ndarray, device: str = "cpu") -> np.ndarray:
 
 FRAME_ENCODERS: dict[str, Callable[..., np.ndarray]] = {"pixels": pixel_features, "inception": inception_features,
                                                        "vgg19": vgg19_fc6_features}
+register_all("frame_encoder", FRAME_ENCODERS)
 
 
 def frame_features(frames: np.ndarray, encoder: str = "pixels") -> np.ndarray:

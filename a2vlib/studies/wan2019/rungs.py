@@ -18,6 +18,7 @@ from typing import Any, Callable, Mapping
 from a2vlib.core.errors import A2VError
 from a2vlib.models.s2i import S2IConfig
 from a2vlib.papers import wan2019
+from a2vlib.registry import register_all
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ RUNGS: dict[str, Rung] = {
 LADDER = ("b", "b+", "c", "d", "d+", "e", "f", "g", "g+ema", "g+ema+da", "g+ema+lc")
 PAPER_RUNGS = tuple(r for r in LADDER if r in wan2019.TABLE4)  # the rows with a number in Table 4
 KIT_RUNGS = ("b+", "g+ema", "g+ema+da", "g+ema+lc")  # rungs of the kit's, beside the paper's
+register_all("rung", RUNGS)
 _PUBLIC = tuple(r for r in LADDER if r not in KIT_RUNGS)  # the rungs the public code has
 
 

@@ -55,7 +55,7 @@ def calibration():
         ranges = {r["test_file"]: (float(r["odg_min"]), float(r["odg_max"])) for r in csv.DictReader(f)}
     table = []
     for r in rows:
-        res = peaq_files(CALIB / r["ref_file"], CALIB / r["test_file"])
+        res = peaq_files(CALIB / r["ref_file"], CALIB / r["test_file"], check_lag=False)  # p11 is shifted on purpose
         odg = float(r["odg"])
         lo, hi = ranges.get(r["test_file"], (odg, odg))  # 44.1/16 kHz pairs: distance to the resampler range
         err = max(lo - res.odg, 0.0, res.odg - hi)
@@ -140,7 +140,7 @@ def test_odg_falls_as_band_is_cut(music):
     assert odgs[-1] < -1.0, odgs
 
 
-def test_stereo_is_mean_of_channels_and_44k1_input_is_resampled(music):
+def test_stereo_with_equal_channels_scores_as_mono_and_44k1_input_is_resampled(music):
     half = 0.5 * music
     mono = peaq(music, half, SR)
     st = peaq(np.stack([music, music]), np.stack([half, half]).T, SR)  # (2, N) and (N, 2)

@@ -9,11 +9,14 @@ import numpy as np
 from a2vlib.core.checks import is_int, is_number, require
 from a2vlib.core.errors import ParamsError
 from a2vlib.papers import wan2019
+from a2vlib.registry import register_all
 
 CLASSES = ("dog", "drum", "guitar", "piano", "plane", "speedboat", "dam", "soccer", "baseball")
 OTHER = "other"
 # Class proportions of Wan et al.'s Table 1 (the "paper" proportions), from the one place that quotes the paper.
 PAPER_TABLE1 = {c: int(q.value) for c, q in wan2019.TABLE1.items()}
+PROPORTIONS = ("balanced", "paper")  # the classes in equal shares, or in Table 1's
+register_all("proportions", PROPORTIONS)
 SPLITS = ("reference", "train", "test")
 DISCREPANCIES = ("none", "other_scene", "unrelated_view", "unrelated_sound")
 DISCREPANT_MIX = {"other_scene": 0.5, "unrelated_view": 0.3, "unrelated_sound": 0.2}
@@ -48,7 +51,7 @@ class SceneSynthConfig:
 
     def __post_init__(self) -> None:
         require(self, is_int(self.seed) and self.seed >= 0, "seed", "give an integer >= 0")
-        require(self, self.proportions in ("balanced", "paper"), "proportions", "give 'balanced' or 'paper'")
+        require(self, self.proportions in PROPORTIONS, "proportions", f"give one of {', '.join(PROPORTIONS)}")
         for name in ("n_train", "n_test", "n_reference"):
             n = getattr(self, name)
             require(self, is_int(n) and n >= 0, name, "give an integer >= 0")

@@ -22,7 +22,7 @@ from typing import Any, Sequence
 
 from a2vlib.core.atomic import write_text
 from a2vlib.core.errors import A2VError, DataError
-from a2vlib.core.outputs import claim_folder, guard_file, guard_folder, owned
+from a2vlib.core.outputs import claim_folder, guard_file, guard_folder, guard_rewrite, note_written, owned
 from a2vlib.core.paths import repo_root
 from a2vlib.params import list_notebooks, load_params, notebook_path
 
@@ -127,23 +127,26 @@ def write_handouts(out: str | os.PathLike, notebooks: Sequence[str] | None = Non
                    force: bool = False) -> list[Path]:
     """``out/<notebook>/<notebook>.ipynb`` and its README for each notebook (default: all). Returns the folders.
     ``out`` is new, empty or one this function wrote (else ``force``); a lab's folder that holds files it did not
-    write (a student's work) is refused likewise, before anything is written."""
+    write, or a handout changed since it was written (a student's work), is refused likewise, before anything is
+    written."""
     import nbformat
 
     out = Path(out)
     names = [notebook_path(name).stem for name in notebooks or list_notebooks()]
     if not owned(out, HANDOUTS_OWNER):
         guard_folder(out, "the handouts", HANDOUTS_OWNER, force=force)
-    for name in names:  # every lab's folder checked before the first is written
+    for name in names:  # every lab's folder and file checked before the first is written
         if not owned(out / name, HANDOUTS_OWNER):
             guard_folder(out / name, f"the handout of {name}", HANDOUTS_OWNER, force=force)
+        for file in (f"{name}.ipynb", "README.md"):
+            guard_rewrite(out / name / file, f"the handout of {name}", HANDOUTS_OWNER, force=force)
     claim_folder(out, HANDOUTS_OWNER)
     folders = []
     for name in names:
         handout = make_handout(name, profile)
         folder = claim_folder(out / name, HANDOUTS_OWNER)
-        write_text(folder / f"{name}.ipynb", nbformat.writes(handout))
-        write_text(folder / "README.md", _readme(name, handout, profile))
+        note_written(write_text(folder / f"{name}.ipynb", nbformat.writes(handout)), HANDOUTS_OWNER)
+        note_written(write_text(folder / "README.md", _readme(name, handout, profile)), HANDOUTS_OWNER)
         folders.append(folder)
     return folders
 
@@ -217,7 +220,7 @@ def grade_notebook(path: str | os.PathLike, timeout: float = 300) -> list[Grade]
     # a cell that runs past the limit is interrupted and the next ones still run; a kernel that dies (os._exit,
     # memory) fails this submission's rows with a message, never the whole class
     died = ""
-    from a2vlib.report import local_kernel
+    from a2vlib.core.kernels import local_kernel
 
     try:
         with local_kernel() as config:

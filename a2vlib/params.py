@@ -25,8 +25,22 @@ KIT_PARAMS = ("profile", "threads", "output_dir")
 # Where a value came from, as run.json records it.
 FROM_DEFAULT, FROM_OVERRIDE = "notebook default", "override"
 # profiles with a file for every notebook; the others (real: FSDD + MNIST digits) run the notebooks they have files for
-FULL_PROFILES = ("ci", "lab", "paper")
+FULL_PROFILES = ("ci", "lab", "paper", "paper-smoke")
 _NUMBER = (int, float)
+
+
+SMOKE_SUFFIX = "-smoke"  # params/<profile>-smoke/: the profile at smoke size, every choice unchanged
+
+
+def smoke_profile(profile: str) -> str:
+    """``paper`` -> ``paper-smoke``: the profile whose files extend ``profile``'s and change only sizes, so a run of
+    minutes takes every code path the full profile takes. An error where the profile has no smoke twin."""
+    smoke = profile if profile.endswith(SMOKE_SUFFIX) else f"{profile}{SMOKE_SUFFIX}"
+    if not (repo_root() / "params" / smoke).is_dir():
+        have = sorted(p.name.removesuffix(SMOKE_SUFFIX) for p in (repo_root() / "params").glob(f"*{SMOKE_SUFFIX}"))
+        raise ParamsError(f"profile {profile!r} has no smoke run (no params/{smoke}/); --smoke is for: "
+                          f"{', '.join(have) or 'none'}")
+    return smoke
 
 
 def notebooks_dir() -> Path:

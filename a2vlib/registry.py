@@ -34,6 +34,9 @@ PROVIDERS: dict[str, tuple[str, ...]] = {
     "frame_encoder": ("a2vlib.studies.liu_v2ra.video_encoding",),
     "denoiser": ("a2vlib.studies.liu_v2ra.optimisation",),
     "peak_reference_bank": ("a2vlib.studies.liu_v2ra.data",),
+    "score_protocol": ("a2vlib.studies.wan2019.evaluation",),
+    # what a notebook trains under a profile, for the cost estimate before a run (a2vlib.training.cost)
+    "cost": ("a2vlib.studies.wan2019.cost", "a2vlib.studies.chen2017.cost", "a2vlib.studies.liu_v2ra.cost"),
 }
 _ENTRIES: dict[str, dict[str, Any]] = {kind: {} for kind in PROVIDERS}
 
@@ -43,7 +46,7 @@ PARAM_KINDS: dict[str, str] = {"dataset": "dataset", "feature": "feature", "feat
                                "kit_rung": "rung", "public_code_rungs": "rung", "proportions": "proportions",
                                "i2s_resize": "i2s_resize", "v2ra_join": "v2ra_join", "frame_encoder": "frame_encoder",
                                "frame_encoder_fallback": "frame_encoder", "denoiser": "denoiser",
-                               "peak_reference_bank": "peak_reference_bank"}
+                               "peak_reference_bank": "peak_reference_bank", "score_protocol": "score_protocol"}
 
 
 def register(kind: str, *names: str) -> Callable[[T], T]:

@@ -3,7 +3,6 @@ turns them into self-contained HTML files plus an index page. What a notebook re
 :mod:`a2vlib.record`."""
 from __future__ import annotations
 
-import contextlib
 import html
 import os
 import re
@@ -12,14 +11,16 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 from a2vlib.core.atomic import write_text
 from a2vlib.core.cache import file_lock
 from a2vlib.core.errors import A2VError
+from a2vlib.core.kernels import local_kernel
 from a2vlib.core.outputs import check_name, claim_folder, guard_folder, owned
 from a2vlib.core.paths import repo_root
 from a2vlib.core.provenance import run_metadata
+from a2vlib.estimates import announce_estimate
 
 from a2vlib.record import _read_json, _write_json  # the runner fills in what a notebook recorded
 
@@ -46,8 +47,15 @@ WIDE_TABLES_CSS = ("<style>.jp-RenderedHTMLCommon table{display:block;max-width:
                    ".jp-OutputArea-output{overflow-x:auto}</style>\n")
 
 
-def export_html(ipynb: Path, html_path: Path, show_code: bool = False) -> Path:
-    """A single self-contained HTML page: images and audio are embedded as data URIs, so it opens offline."""
+SMOKE_BANNER = ("<div style='background:#fff3cd;border:2px solid #e0a800;padding:8px 12px;margin:8px 0;"
+                "font-family:sans-serif'><b>Smoke run</b> of the {profile} profile: every code path it takes, at smoke "
+                "size (params/{smoke}/). The figures below say nothing about the papers' claims; they are not the "
+                "{profile} profile's results.</div>")
+
+
+def export_html(ipynb: Path, html_path: Path, show_code: bool = False, banner: str = "") -> Path:
+    """A single self-contained HTML page: images and audio are embedded as data URIs, so it opens offline.
+    ``banner``: HTML shown at the top of the page (a smoke run says so there)."""
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -62,6 +70,8 @@ def export_html(ipynb: Path, html_path: Path, show_code: bool = False) -> Path:
     # elements alone: a template line can hold other markup too (the title, an inline script's opening tag).
     body = re.sub(r'<script src="https://[^"]*">\s*</script>', "", body)
     body = body.replace("</head>", WIDE_TABLES_CSS + "</head>", 1)
+    if banner:
+        body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + banner, body, count=1)
     write_text(html_path, body)
     return html_path
 
@@ -130,42 +140,26 @@ def run_notebook(name: str, profile: str = "ci", overrides: dict[str, Any] | Non
     params, sources = resolve_params(str(src), profile=None if params_file else profile, file=params_file,
                                      overrides=overrides)
     folder = claim_folder(report_folder(profile, name, reports_dir), REPORT_OWNER)
+    cost = announce_estimate(name, profile)
     # one writer per report folder: a second run of the same notebook and profile waits, and says for whom
     with file_lock(folder / RUN_LOCK, f"{folder}: another run of {name} ({profile}) by"):
         return _execute(src, profile, folder, params, sources, overrides, params_file, show_code, log_output,
-                        timeout, progress)
-
-
-@contextlib.contextmanager
-def local_kernel() -> Iterator[Any]:
-    """A kernel configuration for this machine alone: IPC sockets in a private temporary folder instead of TCP
-    ports, so nothing is sent over the network and the kernel has nothing to warn about (jupyter_client's 'running
-    over TCP without encryption'). The kernel's own log (not the cells' output, which the notebook keeps) is limited
-    to critical messages: a Ctrl-C that stops a run mid-cell otherwise prints the kernel's ZMQ traceback from its
-    shutdown. Yields a traitlets ``Config`` for papermill or nbclient."""
-    import shutil
-    import tempfile
-
-    from traitlets.config import Config
-
-    folder = tempfile.mkdtemp(prefix="a2v-k")  # short: a socket path has ~100 characters at most
-    try:
-        yield Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(folder, "kernel")},
-                      "NotebookClient": {"extra_arguments": ["--IPKernelApp.log_level=CRITICAL"]}})
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+                        timeout, progress, cost)
 
 
 def _execute(src: Path, profile: str, folder: Path, params: dict[str, Any], sources: dict[str, str],
              overrides: dict[str, Any] | None, params_file: str | os.PathLike | None, show_code: bool,
-             log_output: bool, timeout: float | None, progress: bool) -> NotebookResult:
+             log_output: bool, timeout: float | None, progress: bool, cost: dict[str, Any] | None = None
+             ) -> NotebookResult:
     """:func:`run_notebook`'s work, holding the report folder's lock. Ctrl-C leaves the folder consistent: the run
     is recorded as ``interrupted`` (with what the notebook had reached), then the interrupt goes on."""
     import papermill as pm
 
     from a2vlib.core.threads import thread_environment
 
-    name = src.stem
+    from a2vlib.params import SMOKE_SUFFIX
+
+    name, smoke = src.stem, profile.endswith(SMOKE_SUFFIX)
     for stale in ("metrics.json", "run.json", f"{name}.ipynb"):
         (folder / stale).unlink(missing_ok=True)
     out_ipynb = folder / f"{name}.ipynb"
@@ -212,7 +206,8 @@ def _execute(src: Path, profile: str, folder: Path, params: dict[str, Any], sour
         error = f"{where}: {error}" if where else error
     elapsed = round(time.perf_counter() - t0, 2)
     try:
-        export_html(out_ipynb, folder / f"{name}.html", show_code=show_code)
+        banner = SMOKE_BANNER.format(profile=profile.removesuffix(SMOKE_SUFFIX), smoke=profile) if smoke else ""
+        export_html(out_ipynb, folder / f"{name}.html", show_code=show_code, banner=banner)
     except Exception:  # the HTML is a convenience; the run's verdict stands without it
         error = error or "HTML export failed:\n" + traceback.format_exc()
         status = "failed"
@@ -222,7 +217,7 @@ def _execute(src: Path, profile: str, folder: Path, params: dict[str, Any], sour
         record["param_sources"] = sources
     record.update({"notebook": name, "profile": profile, "params": record.get("params") or params,
                    "started": started, "elapsed_s": elapsed, "cell_timeout_s": timeout, "status": status,
-                   "error": error})
+                   "error": error, "smoke": smoke, **({"estimate": cost} if cost else {})})
     _write_json(folder / "run.json", record)
     if interrupted:
         raise KeyboardInterrupt
@@ -340,14 +335,36 @@ def run_all(profile: str, notebooks: Sequence[str] | None = None, reports_dir: s
             echo(_done_line(profile, res))
     else:
         results = []
-        for name in names:
-            echo(f"[a2v] {profile}: running {name} ...")
+        t0 = time.perf_counter()
+        for k, name in enumerate(names, 1):
+            expected = expected_seconds(name, profile, reports_dir)
+            about = f" (about {_minutes(expected)})" if expected else ""
+            echo(f"[a2v] {profile}: {k} of {len(names)}, {name}{about}; {_minutes(time.perf_counter() - t0)} so far"
+                 " ...")
             results.append(run_notebook(name, profile, reports_dir=reports_dir, show_code=show_code, timeout=timeout,
                                         progress=True))
             echo(_done_line(profile, results[-1]))
     index = build_index(profile, reports_dir)
     echo(f"[a2v] index: {index}")
     return results
+
+
+def expected_seconds(name: str, profile: str, reports_dir: str | os.PathLike | None = None) -> float | None:
+    """How long ``name`` is expected to run under ``profile``: its last complete run here (run.json), else, under
+    lab, the kit's measured table (:data:`a2vlib.labs.LAB_MINUTES`); None when neither says."""
+    base = Path(reports_dir) if reports_dir else repo_root() / "reports"
+    last = _read_json(base / profile / name / "run.json")
+    if last.get("status") == "ok" and isinstance(last.get("elapsed_s"), (int, float)):
+        return float(last["elapsed_s"])
+    if profile == "lab":
+        from a2vlib.labs import LAB_MINUTES
+
+        return 60.0 * LAB_MINUTES[name] if name in LAB_MINUTES else None
+    return None
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
 
 
 def _done_line(profile: str, res: NotebookResult) -> str:

@@ -4,7 +4,7 @@ import pytest
 from a2vlib.core.cache import params_hash
 from a2vlib.core.errors import ParamsError
 from a2vlib.core.paths import repo_root
-from a2vlib.params import (FULL_PROFILES, PROFILES, list_notebooks, load_params, notebook_defaults, notebook_path,
+from a2vlib.params import (FULL_PROFILES, PROFILES, SMOKE_SUFFIX, list_notebooks, load_params, notebook_defaults, notebook_path,
                            parse_override, profile_notebooks, profile_path, read_yaml)
 
 
@@ -228,7 +228,12 @@ def test_every_profile_file_is_a_mapping_of_known_keys(profile):
         assert set(data) <= known, f"{path}: keys no notebook has: {sorted(set(data) - known)}"
 
 
-@pytest.mark.parametrize("profile", FULL_PROFILES)
+# a smoke profile's files extend the full profile's (its dataset is defined there, and a test in
+# tests/notebooks/test_paper_smoke.py holds its own files to sizes)
+DATASET_PROFILES = [p for p in FULL_PROFILES if not p.endswith(SMOKE_SUFFIX)]
+
+
+@pytest.mark.parametrize("profile", DATASET_PROFILES)
 def test_the_dataset_is_defined_once_per_profile(profile):
     resolved = {name: load_params(name, profile) for name in list_notebooks()}
     for key in SCENESYNTH_KEYS + CLEANING_KEYS:
@@ -246,7 +251,7 @@ def test_the_dataset_is_defined_once_per_profile(profile):
                 assert not stray, f"{path}: sets {stray}, which belong in {folder / file} alone (extend it instead)"
 
 
-@pytest.mark.parametrize("profile", FULL_PROFILES)
+@pytest.mark.parametrize("profile", DATASET_PROFILES)
 def test_notebook_files_take_the_dataset_by_extends(profile):
     """Every notebook that has the dataset keys gets them from scenesynth.yaml (directly or through another file)."""
     for name in list_notebooks():

@@ -8,7 +8,7 @@ from a2vlib.params import PROFILES, list_notebooks, load_params, profile_noteboo
 
 
 # kinds whose names are choices a parameter makes, registered with their definition (a rung) or the name alone
-VALUE_KINDS = ("rung", "proportions", "v2ra_join", "peak_reference_bank")
+VALUE_KINDS = ("rung", "proportions", "v2ra_join", "peak_reference_bank", "score_protocol")
 
 
 @pytest.mark.parametrize("kind", list(registry.PROVIDERS))

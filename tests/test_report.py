@@ -202,3 +202,17 @@ def test_ctrl_c_marks_the_run_interrupted_and_goes_on(tmp_path):
     run = json.loads((tmp_path / "r" / "ci" / "stopped" / "run.json").read_text())
     assert run["status"] == "interrupted" and "Ctrl-C" in run["error"] and run["elapsed_s"] < 20
     assert "class='interrupted'" in build_index("ci", tmp_path / "r").read_text()
+
+
+def test_the_expected_time_comes_from_the_last_run_then_the_kits_table(tmp_path):
+    from a2vlib.labs import LAB_MINUTES
+    from a2vlib.report import expected_seconds
+
+    assert expected_seconds("02_feature_comparison", "lab", tmp_path) == 60 * LAB_MINUTES["02_feature_comparison"]
+    assert expected_seconds("02_feature_comparison", "ci", tmp_path) is None
+    folder = tmp_path / "lab" / "02_feature_comparison"
+    folder.mkdir(parents=True)
+    (folder / "run.json").write_text(json.dumps({"status": "ok", "elapsed_s": 712.5}))
+    assert expected_seconds("02_feature_comparison", "lab", tmp_path) == 712.5
+    (folder / "run.json").write_text(json.dumps({"status": "failed", "elapsed_s": 3.0}))  # a failed run says nothing
+    assert expected_seconds("02_feature_comparison", "lab", tmp_path) == 60 * LAB_MINUTES["02_feature_comparison"]

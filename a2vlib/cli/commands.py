@@ -26,11 +26,19 @@ def _overrides(args: argparse.Namespace) -> dict:
     return dict(parse_override(o) for o in args.param)
 
 
+def _profile(args: argparse.Namespace) -> str:
+    """The profile a run command names: ``--profile``, or with ``--smoke`` its smoke-size twin (``paper-smoke``)."""
+    from a2vlib.params import smoke_profile
+
+    check_name("profile", args.profile)
+    return smoke_profile(args.profile) if getattr(args, "smoke", False) else args.profile
+
+
 def run(args: argparse.Namespace) -> int:
     from a2vlib.report import build_index, run_notebook
 
     name, overrides = notebook_name(args.notebook), _overrides(args)
-    check_name("profile", args.profile)
+    args.profile = _profile(args)
     res = run_notebook(name, args.profile, overrides=overrides, reports_dir=args.reports_dir,
                        show_code=args.show_code, params_file=args.params_file, timeout=args.timeout, progress=True)
     build_index(args.profile, args.reports_dir)
@@ -44,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
 def report(args: argparse.Namespace) -> int:
     from a2vlib.report import reports_base, run_all
 
-    check_name("profile", args.profile)
+    args.profile = _profile(args)
     only = [notebook_name(n) for n in args.only or []]  # a wrong name fails before anything runs
     if args.only is not None and not only:
         raise A2VError("--only names no notebook; give one or more names, e.g. --only 01_data_cleaning")
@@ -192,11 +200,13 @@ def fsdd(args: argparse.Namespace) -> int:
 def golden(args: argparse.Namespace) -> int:
     from a2vlib.core.paths import repo_root
     from a2vlib.golden import compare_files, golden_path, pin, read_json
-    from a2vlib.params import PROFILES, list_notebooks
+    from a2vlib.params import PROFILES, SMOKE_SUFFIX, list_notebooks
 
     check_name("profile", args.profile)
     if args.profile not in PROFILES and not (repo_root() / "params" / args.profile).is_dir():
         raise A2VError(f"unknown profile {args.profile!r}; known profiles: {', '.join(PROFILES)}")
+    if args.profile.endswith(SMOKE_SUFFIX):
+        raise A2VError(f"profile {args.profile!r} is a smoke run: its figures are never golden values (pin ci runs)")
     names = [notebook_name(n) for n in args.notebooks] or list_notebooks()
     base = (Path(args.reports_dir) if args.reports_dir else repo_root() / "reports") / args.profile
     failed = False

@@ -58,6 +58,9 @@ def _params(p: argparse.ArgumentParser) -> None:
 
 
 def _run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--smoke", action="store_true", help="the profile at smoke size (params/<profile>-smoke/, e.g. "
+                   "paper-smoke): every code path of the profile in minutes; its reports are marked smoke and are "
+                   "never golden values or the profile's results")
     p.add_argument("--show-code", action="store_true", help="keep the code cells in the HTML report")
     p.add_argument("--timeout", type=positive_seconds, default=None,
                    help="seconds a cell may run, above 0 (default: by profile: ci 900, lab 3600)")

@@ -135,6 +135,44 @@ def claim_folder(folder: str | os.PathLike, owner: str) -> Path:
     return folder
 
 
+def _marker(folder: Path) -> dict:
+    try:
+        data = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _digest(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def guard_rewrite(path: str | os.PathLike, what: str, owner: str, *, force: bool = False) -> Path:
+    """``path``, a file the kit writes in a folder it marked, may be written again only when it is as the kit left
+    it (its checksum in the folder's :data:`MARKER`): a handout a student has since worked in is refused without
+    ``force``, naming it."""
+    path = Path(path)
+    if path.exists() and not force:
+        recorded = _marker(path.parent).get("files", {}).get(path.name)
+        if _marker(path.parent).get("owner") != owner or recorded != _digest(path):
+            raise OutputError(f"{path}: changed since a2v wrote it (someone's work?); {what} is not written over it: "
+                              "move it away, or add --force to replace it")
+    return path
+
+
+def note_written(path: str | os.PathLike, owner: str) -> Path:
+    """Record ``path``'s checksum in its folder's :data:`MARKER` (see :func:`guard_rewrite`)."""
+    from a2vlib.core.atomic import write_text
+
+    path = Path(path)
+    data = {**_marker(path.parent), "owner": owner}
+    data["files"] = {**data.get("files", {}), path.name: _digest(path)}
+    write_text(path.parent / MARKER, json.dumps(data, indent=1) + "\n")
+    return path
+
+
 def _starts_with(path: Path, header: str) -> bool:
     try:
         with open(path, encoding="utf-8") as handle:

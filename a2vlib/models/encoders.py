@@ -64,6 +64,9 @@ class SoundClassifier(_EncoderClassifier):
             raise ParamsError(f"SoundClassifier: n_layers={n_layers!r}; Chen et al.'s classifier has 3 or 4 conv layers")
         chans = [1, width, width * 2, width * 4, width * 4][:n_layers + 1]
         convs = [m for i in range(n_layers) for m in _conv(chans[i], chans[i + 1], pool=True)]
+        # Before the FC layers the map is averaged to 4 x 2 whatever its size (Fig. 4 flattens it): an STFT's 1,025
+        # rows and a 128-band LMS reach the classifier as the same 8 values a channel, so Table 1's comparison here
+        # is of what survives that averaging, not of §3.3's input sizes (a stated departure).
         super().__init__(nn.Sequential(*convs, nn.AdaptiveAvgPool2d((4, 2))), chans[-1] * 8, n_classes)
         self.norm = nn.BatchNorm2d(1)  # dB values are large and offset: one learned scaling
 

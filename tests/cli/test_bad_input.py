@@ -169,6 +169,19 @@ def test_force_writes_into_a_folder_without_removing_anything(user, capsys):
     assert main(["handouts", "--out", str(user / "precious_dir"), "00_datasets_tour"]) == 0
 
 
+def test_a_handout_a_student_worked_in_is_never_written_over(user, capsys):
+    out = user / "class"
+    assert main(["handouts", "--out", str(out), "00_datasets_tour"]) == 0
+    assert main(["handouts", "--out", str(out), "00_datasets_tour"]) == 0  # unchanged since: written again
+    notebook = out / "00_datasets_tour" / "00_datasets_tour.ipynb"
+    notebook.write_text(notebook.read_text() + "\n")  # a student saved it
+    before = tree_digest(out)
+    assert main(["handouts", "--out", str(out), "00_datasets_tour"]) == 2
+    assert "00_datasets_tour.ipynb: changed since a2v wrote it" in capsys.readouterr().err
+    assert tree_digest(out) == before
+    assert main(["handouts", "--out", str(out), "--force", "00_datasets_tour"]) == 0
+
+
 def test_grades_go_beside_the_submissions_by_default(user):
     from a2vlib.labs import grades_csv
 

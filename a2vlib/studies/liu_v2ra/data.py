@@ -17,7 +17,7 @@ from a2vlib.data.image_io import resize_images
 from a2vlib.registry import register_all
 from a2vlib.studies.liu_v2ra.clips.impacts import ImpactConfig, VideoClips, generate
 from a2vlib.studies.liu_v2ra.clips.videos import folder_digest, read_video_clips, video_files
-from a2vlib.studies.liu_v2ra.video_encoding import encode_clip, frame_features
+from a2vlib.studies.liu_v2ra.video_encoding import encode_video, frame_features
 
 
 ENCODING_VERSION = 3  # 2: the p frames of a second spread evenly over it; 3: zeros in blocks between them (eq. 3)
@@ -164,11 +164,14 @@ def percussion_reference(category: str, sample_rate: int, hits: int = 4, spacing
     return (0.9 * y / peak).astype(np.float32)
 
 
-def v2ra_data(params: Mapping[str, Any], with_crop: bool = False) -> V2RAData:
+def v2ra_data(params: Mapping[str, Any], with_crop: bool | str = False) -> V2RAData:
     """The clips of ``params`` (rendered, or the videos under ``params['video_root']``:
     :mod:`a2vlib.studies.liu_v2ra.clips.videos`) and their conditions (eq. 3) by the frame encoder
     ``params['frame_encoder']``, or by ``params['frame_encoder_fallback']`` (with a warning) when the first one's
-    weights are not on disk; the encoder used is ``V2RAData.encoder``."""
+    weights are not on disk; the encoder used is ``V2RAData.encoder``. ``with_crop``: also :data:`CROPS` random
+    crops of the frames, encoded for the training clips of ``with_crop`` (a category) or of
+    ``params['table7_category']`` alone (Table 7's "+ random crop" row trains on them; the frame encoder is the costly
+    part), the others keeping their plain condition."""
     root = params.get("video_root", "")
     if root:
         files = video_files(root, list(params["categories"]))
@@ -179,28 +182,37 @@ def v2ra_data(params: Mapping[str, Any], with_crop: bool = False) -> V2RAData:
     else:
         clips = generate(impact_config(params))
         source = dict(impact_config(params).__dict__)
-    encoder = params["frame_encoder"]
+    from a2vlib.core.device import pick_device
+
+    encoder, device = params["frame_encoder"], str(pick_device(params.get("device", "cpu")))  # the run's device
     fallback = params.get("frame_encoder_fallback", "")
     if fallback and encoder != fallback:
         try:  # the paper's VGG19 only where its weights are on disk: say so, and use the stated fallback
-            frame_features(clips.frames[0][:1], encoder)
+            frame_features(clips.frames[0][:1], encoder, device)
         except WeightsError as exc:
             warnings.warn(f"frame_encoder {encoder!r} is not available ({exc}); using frame_encoder_fallback "
                           f"{fallback!r}", stacklevel=2)
             encoder = fallback
 
-    def conditions(frames_of) -> np.ndarray:
-        return np.stack([encode_clip(frame_features(frames_of(i), encoder), clips.fps, clips.sample_rate)
-                         for i in range(len(clips.categories))])
+    def encode(frames: np.ndarray) -> np.ndarray:
+        return encode_video(frames, clips.fps, clips.sample_rate, lambda x: frame_features(x, encoder, device))
 
-    cond = conditions(lambda i: clips.frames[i])
+    cond = np.stack([encode(clips.frames[i]) for i in range(len(clips.categories))])
     crops = None
-    if with_crop:
+    crop_category = with_crop if isinstance(with_crop, str) else params.get("table7_category", "")
+    if with_crop:  # only the clips a cropped model trains on are encoded (the crops are drawn for all, in order)
+        used = set(range(len(clips.categories)))
+        if crop_category:
+            used = {int(i) for i in clips.indices("train", crop_category)}
         rng = np.random.default_rng(params["seed"])
-        crops = np.stack([conditions(lambda i: random_crop(clips.frames[i], rng)) for _ in range(CROPS)])
+        crops = np.stack([np.stack([encode(cropped) if i in used else cond[i]
+                                    for i, cropped in ((i, random_crop(clips.frames[i], rng))
+                                                       for i in range(len(clips.categories)))])
+                          for _ in range(CROPS)])
     # the encoding's version is in the key: a change of how frames are picked or tiled must not reuse old models
     key = {"clips": source, "encoder": encoder,
-           "encoding": ENCODING_VERSION, "crops": CROPS if with_crop else 0}
+           "encoding": ENCODING_VERSION, "crops": CROPS if with_crop else 0,
+           **({"crop_category": crop_category} if with_crop and crop_category else {})}
     return V2RAData(clips, encoder, cond, crops, key)
 
 

@@ -18,9 +18,10 @@ Discriminator (Table 2): real or generated audio stacked with V (2c channels), t
 16), two stride-1 convolutions (kernel 4) and, the kit's assumption (Table 2 lists none), a 1-channel kernel-1 head:
 a map of patch scores. Leaky ReLU 0.2; BatchNorm on all but the first layer of each network (§3.2).
 
-The kit's reading, where the paper is silent: how the generated seconds make a longer clip (``join``). Side by side
-(``concat``), each join is a hard edge that an onset detector reads as a strike; the kit's default generates a
-second every half second and cross-fades them (``overlap_add``, :func:`a2vlib.studies.liu_v2ra.experiment.generate_clips`).
+How the generated seconds make a longer clip (``join``): the paper segments the audio into seconds side by side
+(eq. 4 and Fig. 3) and reads them back the same way (``concat``, the paper profile's); each join is then a hard edge
+that an onset detector reads as a strike. The kit's choice for its CPU profiles generates a second every half second
+and cross-fades them (``overlap_add``, :func:`a2vlib.studies.liu_v2ra.experiment.generate_clips`).
 """
 from __future__ import annotations
 
@@ -88,8 +89,9 @@ class V2RAConfig:
     d_steps: int = 2
     lr: float = 1e-3
     epochs: int = 100
-    # how a clip longer than a segment is generated: "concat", segments side by side (the paper's segmentation read
-    # back; each join is a hard edge), or the kit's "overlap_add", half-overlapping segments cross-faded
+    # how a clip longer than a segment is generated: "concat", segments side by side (the paper's: eq. 4 and Fig. 3
+    # segment the audio into seconds; each join is a hard edge), or the kit's "overlap_add", half-overlapping
+    # segments cross-faded
     join: str = "overlap_add"
 
     def __post_init__(self) -> None:

@@ -11,8 +11,31 @@ import torch
 
 from a2vlib.metrics.image import classification_accuracy, classifier_score, diversity_ratio, fid, z_diversity_ratio
 from a2vlib.metrics.image.scores import DEFAULT_MIN_PER_SPLIT
+from a2vlib.registry import register_all
 from a2vlib.studies.wan2019.data import SceneData, spread_indices
 from a2vlib.studies.wan2019.models import Judges, TrainedS2I, generate, judges, train_s2i
+
+
+# How a generator's images are chosen and split for the score (04's ``score_protocol``):
+# kit: ``n_images`` images over the test sounds in a seeded order (every split a sample of all classes), at least
+#      ``min_per_split`` a split;
+# paper: Wan et al.'s protocol, one image per test sound, ten folds (in a seeded order; the paper's ~25 a fold);
+# public: the public code's, one image per test sound in class-contiguous folds (each fold nearly one class).
+PROTOCOLS = ("kit", "paper", "public")
+register_all("score_protocol", PROTOCOLS)
+
+
+def protocol_indices(labels: Sequence[str], classes: Sequence[str], protocol: str, n_images: int, seed: int
+                     ) -> np.ndarray:
+    """The test sounds whose images are scored, in the order the score's contiguous splits take them."""
+    if protocol == "kit":
+        return spread_indices(labels, n_images, seed)
+    if protocol == "paper":
+        return np.random.default_rng(seed).permutation(len(labels))
+    if protocol == "public":
+        order = {c: k for k, c in enumerate(classes)}
+        return np.array(sorted(range(len(labels)), key=lambda i: (order.get(labels[i], len(order)), i)), dtype=int)
+    raise ValueError(f"score protocol {protocol!r}: use one of {', '.join(PROTOCOLS)}")
 
 
 def class_balanced_indices(labels: Sequence[str], classes: Sequence[str], n: int) -> list[int]:
@@ -55,10 +78,10 @@ def score_images(images: np.ndarray, labels: Sequence[str], data: SceneData, jud
     FID against the real reference images (scene judge features, or Inception pool3 with ``"inception"``).
     ``per_class_score``: the score computed over each class's images alone and averaged over the classes (the public
     code's per-class mode; its spread is over the classes)."""
-    if per_class_score:
+    if per_class_score:  # a class with fewer images than splits: one split per image (the public code: NaN)
         lab = np.asarray(labels)
-        each = [classifier_score(judges_.scene, images[lab == c], splits=splits, min_per_split=min_per_split)["mean"]
-                for c in dict.fromkeys(labels)]
+        each = [classifier_score(judges_.scene, images[lab == c], splits=min(splits, int((lab == c).sum())),
+                                 min_per_split=min_per_split)["mean"] for c in dict.fromkeys(labels)]
         score = {"mean": float(np.mean(each)), "std": float(np.std(each, ddof=1)) if len(each) > 1 else float("nan")}
     else:
         score = classifier_score(judges_.scene, images, splits=splits, min_per_split=min_per_split)
@@ -75,14 +98,19 @@ def score_images(images: np.ndarray, labels: Sequence[str], data: SceneData, jud
 
 def evaluate(model: TrainedS2I, data: SceneData, judges_: Judges, n_images: int = 500, splits: int = 10,
              seed: int = 0, fid_backbone: str = "classifier", z_groups: int = 18, z_per_group: int = 8,
-             min_per_split: int = DEFAULT_MIN_PER_SPLIT, per_class_score: bool = False) -> dict[str, Any]:
-    """A trained generator on the test sounds: :func:`score_images` on ``n_images`` images, plus the diversity that
-    z alone gives (at least ``z_groups`` test sounds, the same number from every class: 18 for nine classes, 20 for
-    the ten digits; ``z_per_group`` images each)."""
-    idx = spread_indices(data.test_labels, n_images, seed)
+             min_per_split: int = DEFAULT_MIN_PER_SPLIT, per_class_score: bool = False, protocol: str = "kit"
+             ) -> dict[str, Any]:
+    """A trained generator on the test sounds: :func:`score_images` on the images ``protocol`` chooses (see
+    :data:`PROTOCOLS`: ``n_images`` of them, or one per test sound, whose folds hold what they hold: the paper's and
+    the public code's protocols set no minimum per split), plus the diversity that z alone gives (at least
+    ``z_groups`` test sounds, the same number from every class: 18 for nine classes, 20 for the ten digits;
+    ``z_per_group`` images each)."""
+    idx = protocol_indices(data.test_labels, data.classes, protocol, n_images, seed)
+    if protocol != "kit":  # the folds hold what the test set holds: fewer sounds than folds, one fold per sound
+        min_per_split, splits = 1, min(splits, len(idx))
     images = generate(model, data.test_cond[idx], seed)
-    figures = score_images(images, [data.test_labels[i] for i in idx], data, judges_, splits, min_per_split,
-                           fid_backbone, per_class_score)
+    figures = {**score_images(images, [data.test_labels[i] for i in idx], data, judges_, splits, min_per_split,
+                              fid_backbone, per_class_score), "protocol": protocol}
     group_idx = z_group_indices(data.test_labels, data.classes, z_groups)
     groups = [generate(model, np.repeat(data.test_cond[i:i + 1], z_per_group, 0), seed + 1 + k)
               for k, i in enumerate(group_idx)]
@@ -93,15 +121,19 @@ def evaluate(model: TrainedS2I, data: SceneData, judges_: Judges, n_images: int 
 
 
 def upper_bound(data: SceneData, judges_: Judges, n_images: int = 500, splits: int = 10, seed: int = 0,
-                fid_backbone: str = "classifier", min_per_split: int = DEFAULT_MIN_PER_SPLIT) -> dict[str, Any]:
-    """Row (a) of Table 4: the paper scores all real training and test images. Here ``n_images`` real pictures drawn
-    from the cleaned training and test pairs (distinct ones when there are that many, in a seeded order) are scored
-    by :func:`score_images` exactly as each rung's ``n_images`` generated ones are; ``n_distinct`` says how many
-    different pictures that was."""
+                fid_backbone: str = "classifier", min_per_split: int = DEFAULT_MIN_PER_SPLIT, protocol: str = "kit"
+                ) -> dict[str, Any]:
+    """Row (a) of Table 4: the paper scores all real training and test images. Under the ``kit`` protocol,
+    ``n_images`` real pictures drawn from the cleaned training and test pairs (distinct ones when there are that
+    many, in a seeded order) are scored by :func:`score_images` exactly as each rung's ``n_images`` generated ones
+    are; under the paper's and the public code's (:data:`PROTOCOLS`), every real picture, in the protocol's folds.
+    ``n_distinct`` says how many different pictures that was."""
     images, labels = data.real_images()
-    idx = spread_indices(labels, n_images, seed)
+    idx = protocol_indices(labels, data.classes, protocol, n_images, seed)
+    if protocol != "kit":
+        min_per_split, splits = 1, min(splits, len(idx))
     figures = score_images(images[idx], [labels[i] for i in idx], data, judges_, splits, min_per_split, fid_backbone)
-    return {**figures, "n_distinct": len(set(idx.tolist())), "n_real": len(labels)}
+    return {**figures, "n_distinct": len(set(idx.tolist())), "n_real": len(labels), "protocol": protocol}
 
 
 def train_all(runs: Sequence[tuple], device: str | torch.device = "cpu",

@@ -173,25 +173,23 @@ def public_code_table() -> pd.DataFrame:
     for name, dev in PUBLIC_CODE_DEVIATIONS.items():
         applied = dev.get("not_applied") and f"not applied: {dev['not_applied']}" or dev.get("as") or ", ".join(
             f"{k}={v}" for k, v in {**dev.get("delta", {}), **dev.get("scoring", {})}.items())
-        rows.append({"deviation": name, "what": dev["what"], "rungs": ", ".join(dev["rungs"]) or "-",
-                     "applied as": applied})
+        rows.append({"deviation": name, "what": dev["what"], "where (public code)": dev.get("where", ""),
+                     "rungs": ", ".join(dev["rungs"]) or "-", "applied as": applied})
     return pd.DataFrame(rows).set_index("deviation")
 
 
 def run_public_code(data: SceneData, judges_: Judges, sizes: Mapping[str, Any], seeds: Sequence[int],
                     rungs: Sequence[str], device: str | torch.device = "cpu", **eval_kw: Any) -> pd.DataFrame:
-    """The rungs trained with every public-code deviation, scored the kit's way and the public code's two ways (few
-    images per split: ``score_public_scoring``; each class alone, averaged: ``score_public_per_class``)."""
+    """The rungs trained with every public-code deviation, scored the kit's way and the public code's two ways (one
+    image per test sound in class-contiguous splits: ``score_public_scoring``; each class alone, averaged:
+    ``score_public_per_class``)."""
     if not rungs:
         return pd.DataFrame(columns=["rung", "seed", *SUMMARY_COLUMNS])
     runs = run_ladder(data, judges_, sizes, seeds, rungs, public_code=True, device=device, **eval_kw)
-    few = public_code_scoring()
     scored = run_ladder(data, judges_, sizes, seeds, rungs, public_code=True, device=device,
-                        **{**eval_kw, **few, "min_per_split": 1})
-    each = public_code_scoring(per_class=True)
+                        **{**eval_kw, **public_code_scoring()})
     per_class = run_ladder(data, judges_, sizes, seeds, rungs, public_code=True, device=device,
-                           **{**eval_kw, "per_class_score": True, "splits": each["splits"], "min_per_split": 1,
-                              "n_images": each["images_per_class"] * len(data.classes)})
+                           **{**eval_kw, **public_code_scoring(per_class=True)})
     return runs.assign(score_public_scoring=scored.score.to_numpy(), score_public_scoring_std=scored.score_std,
                        score_public_per_class=per_class.score.to_numpy())
 

@@ -106,67 +106,98 @@ def rung_steps(rung: str) -> list[str]:
 
 # What the public TensorFlow code does differently from the paper. ``delta`` (a value, or a function of the current
 # value, described by ``as``) applies to the listed rungs' configs; ``scoring`` changes how the score is computed; an
-# entry with neither is listed with the reason it is not applied.
+# entry with neither is listed with the reason it is not applied. ``where``: the file and line of the public
+# repository (wjohn1483/Audio_to_Scene_Image_Generator at ef7d89a) that shows it.
+PUBLIC_CODE = "wjohn1483/Audio_to_Scene_Image_Generator at ef7d89a"
 PUBLIC_CODE_DEVIATIONS: dict[str, dict[str, Any]] = {
     "noise_not_fed": {
         "what": "z is never fed to the generator (its input is the sound vector alone)",
+        "where": "models/model_improved_wgan.py:167-168 and every other generator: `#z_concat = tf.concat(1, [t_z, "
+                 "reduced_text_embedding])`, `z_concat = t_text_embedding`",
         "rungs": _PUBLIC, "delta": {"use_noise": False}},
+    "condition_raw_in_g": {
+        "what": "G computes a 128-value compression of the sound vector (t_dim) but feeds the vector as it is; t_dim "
+                "acts in D alone (its d_embedding). The kit's G takes the vector as it is too, and its D compresses "
+                "to 128 values: no change to apply",
+        "where": "models/model_improved_wgan.py:165-168 (`reduced_text_embedding = ...` then `z_concat = "
+                 "t_text_embedding`), :195-200 (`ops.linear(t_text_embedding, self.options['t_dim'], 'd_embedding')`)",
+        "rungs": _PUBLIC, "delta": {"condition_embedding": 0}},
     "spectral_norm_u_frozen": {
         "what": "the spectral-norm power-iteration vector u is never updated",
+        "where": "Utils/sn.py:45 puts `u.assign(u_final)` in UPDATE_OPS, which train.py:96-97, 117, 128 never run",
         "rungs": ("d", "d+", "e", "f", "g"), "delta": {"sn_variant": "frozen-u"}},
     "sigma_scaled_098": {
         "what": "sigma is multiplied by 0.98, so weights end slightly above unit spectral norm (part of the "
-                "frozen-u variant above)", "rungs": ("d", "d+", "e", "f", "g"), "delta": {"sn_variant": "frozen-u"}},
+                "frozen-u variant above)", "where": "Utils/sn.py:32, 38: `sigma = ...[0, 0] * 0.98`",
+        "rungs": ("d", "d+", "e", "f", "g"), "delta": {"sn_variant": "frozen-u"}},
     "batchnorm_with_spectral_norm": {
         "what": "the discriminator keeps BatchNorm alongside spectral norm",
+        "where": "models/model_conditional_gan_with_spectral_norm.py:175-177: `self.d_bn1(ops.conv2d_sn(...))`",
         "rungs": ("d", "d+", "e", "f", "g"), "delta": {"batchnorm_in_d": True}},
     "sn_rung_wasserstein_loss": {
         "what": "the '+SN' rung also switches to a Wasserstein loss without gradient penalty (two changes at once)",
+        "where": "models/model_conditional_gan_with_spectral_norm.py:48-52: `g_loss = tf.reduce_mean(disc_real_image) "
+                 "- tf.reduce_mean(disc_fake_image)`, no penalty term",
         "rungs": ("d", "d+"), "delta": {"loss": "wgan"}},
     "mismatched_term_until_hinge": {
         "what": "the rungs before '+hinge' train with Reed et al.'s mismatched-pair term, which the hinge rungs drop",
+        "where": "models/model_improved_wgan.py:39-41 (D on real, wrong and fake pairs); "
+                 "model_conditional_gan_with_hinge_loss_spectral_norm.py:45-46 (real and fake only)",
         "rungs": ("b", "c", "d", "d+"), "delta": {"mismatched_term": True}},
     "wgan_gp_weight_20": {
-        "what": "the improved-WGAN critic's gradient penalty is weighted 20 (models/model_improved_wgan.py: lam=20), "
-                "not Gulrajani et al.'s 10",
+        "what": "the improved-WGAN critic's gradient penalty is weighted 20, not Gulrajani et al.'s 10 (the public "
+                "code's other WGAN-GP files use 10)",
+        "where": "models/model_improved_wgan.py:63: `lam=20`",
         "rungs": ("b",), "delta": {"gp_weight": 20.0}},
-    "negatives_summed": {
-        "what": "D's loss adds its real, wrong and generated terms (d_loss1 + d_loss2 + d_loss3), none halved",
-        "rungs": ("b", "c", "d", "d+"), "delta": {"negatives": "sum"}},
-    "condition_compressed_128": {
-        "what": "G compresses the sound vector to t_dim = 128 values (linear + leaky ReLU) before z (run_soundnet.sh)",
-        "rungs": _PUBLIC, "delta": {"condition_embedding": 128}},
+    "negatives_summed_in_c": {
+        "what": "(c)'s D loss adds its real, wrong and generated terms (d_loss1 + d_loss2 + d_loss3); (b) and (d) "
+                "halve the wrong and generated terms (0.5*d_loss2 + 0.5*d_loss3 - d_loss1), which is the kit's "
+                "averaging already",
+        "where": "models/model_conditional_gan.py:49 (sum); model_improved_wgan.py:50 and "
+                 "model_conditional_gan_with_spectral_norm.py:52 (halved)",
+        "rungs": ("c",), "delta": {"negatives": "sum"}},
     "widths_200": {
-        "what": "gf_dim = df_dim = 200 (run_soundnet.sh) at 64 px: the profile's width times 200/64 (200 under the "
-                "paper profile's width 64)",
+        "what": "gf_dim = df_dim = 200 at 64 px: the profile's width times 200/64 (200 under the paper profile's "
+                "width 64)", "where": "run_soundnet.sh:21-22: `gf_dim=200`, `df_dim=200`",
         "rungs": _PUBLIC, "delta": {"width": lambda width: max(1, round(width * 200 / 64))},
         "as": "width x 200/64"},
     "kernels_5x5": {
-        "what": "every (de)convolution has a 5x5 kernel (Utils/ops.py: k_h = k_w = 5)",
+        "what": "every (de)convolution has a 5x5 kernel", "where": "Utils/ops.py:73, 120: `k_h=5, k_w=5`",
         "rungs": _PUBLIC, "delta": {"kernel": 5}},
     "epochs_301": {
-        "what": f"trains one epoch more than the paper's {wan2019.EPOCHS.value:g} (its loop runs 301 epochs)",
+        "what": f"trains one epoch more than the paper's {wan2019.EPOCHS.value:g} (its loop runs 301 epochs; the "
+                "model of epoch 300 is tested)", "where": "run_soundnet.sh:15, 17: `testing_epoch=300`, `epochs=301`",
         "rungs": _PUBLIC, "delta": {"epochs": lambda epochs: epochs + 1}, "as": "epochs=+1"},
     "class_balanced_batches": {
-        "what": "batches are drawn balanced over the classes",
+        "what": "batches are drawn balanced over the classes (a class, then a picture of it)",
+        "where": "data_loader/soundnet_mix_multi_auxiliary_classifier_dataloader.py:50-56",
         "rungs": _PUBLIC, "delta": {"sampling": "class_balanced"}},
-    "score_on_few_images": {
-        "what": "the Inception Score is computed on 2-3 images per split (here: 25 images in 10 splits)",
-        "rungs": _PUBLIC, "scoring": {"n_images": 25, "splits": 10}},
+    "class_contiguous_folds": {
+        "what": "the score takes one image per test sound (248 test clips), gathered class folder by class folder, "
+                "in 10 contiguous splits: about 25 images a split, each split nearly one class",
+        "where": "run_soundnet.sh:47 (`--n_images=1`); compute_inception_score.py:29, 52-53, 107-117",
+        "rungs": _PUBLIC, "scoring": {"protocol": "public", "splits": 10}},
     "embedding_discriminator": {
         "what": "the projection and auxiliary-classifier D adds a 1x1 convolution with BatchNorm and a 128-d linear "
                 "image embedding that the projection, the scalar output and the auxiliary classifier read, without "
                 "spectral norm on those linear layers",
+        "where": "models/model_conditional_gan_with_hinge_loss_spectral_norm_projection_discriminator_auxiliary_"
+                 "classifier.py:181-192",
         "rungs": ("f", "g"), "delta": {"d_head": "embedding"}},
     "fresh_batch_per_g_step": {
         "what": "each of the generator steps draws a fresh (class-balanced) batch, not the discriminator's",
+        "where": "train.py:114-128: `get_feed_dict(...)` inside both the D and the five G steps",
         "rungs": _PUBLIC, "delta": {"fresh_g_batches": True}},
     "per_class_scoring": {
-        "what": "compute_inception_score.py also scores each class's images alone (25 a class: 2-3 a split) and "
-                "averages over the classes",
-        "rungs": _PUBLIC, "scoring": {"per_class_score": True, "images_per_class": 25, "splits": 10}},
+        "what": "each class's images (one per test sound: 19-35 a class) are also scored alone in the same 10 splits "
+                "(1-4 images a split), and averaged over the classes; where a class has fewer images than splits, "
+                "the public code's empty splits give NaN and the kit uses one split per image",
+        "where": "compute_inception_score.py:118, 122",
+        "rungs": _PUBLIC, "scoring": {"protocol": "public", "per_class_score": True, "splits": 10}},
     "keyword_cleaning": {
-        "what": "cleaning keeps a frame when a top-5 Inception label contains a hand-written keyword",
+        "what": "cleaning keeps a frame when a top-5 Inception label contains a keyword; the committed keyword list "
+                "is a placeholder (['beach']) to edit by hand",
+        "where": "soundnet/scripts/classify_image.py:261-271, 372",
         "rungs": (), "not_applied": "the cleaning of notebook 01 follows the paper's agreement rule; the keyword "
                                     "lists are Inception's ImageNet labels, which SceneSynth-9 has no use for"},
 }
@@ -213,9 +244,8 @@ def rung_config(rung: str = "g", public_code: bool = False, **sizes: Any) -> S2I
 
 
 def public_code_scoring(per_class: bool = False) -> dict[str, Any]:
-    """Evaluation settings of the public code, to score its models its own way too: all images on few per split,
-    or (``per_class``) each class's images alone (``images_per_class`` of each, which the caller turns into
-    ``n_images``)."""
+    """Evaluation settings of the public code, to score its models its own way too: one image per test sound in
+    class-contiguous splits, or (``per_class``) each class's images alone, averaged over the classes."""
     out: dict[str, Any] = {}
     for deviation in PUBLIC_CODE_DEVIATIONS.values():
         if "scoring" in deviation and bool(deviation["scoring"].get("per_class_score")) == per_class:

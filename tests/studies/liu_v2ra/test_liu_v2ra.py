@@ -248,7 +248,7 @@ def test_frame_encoder_falls_back_with_a_warning(monkeypatch):
     from a2vlib.core.errors import WeightsError
     from a2vlib.studies.liu_v2ra import video_encoding as V
 
-    def missing(frames):
+    def missing(frames, device="cpu"):
         raise WeightsError("no weights on disk")
 
     monkeypatch.setitem(V.FRAME_ENCODERS, "vgg19", missing)

@@ -58,3 +58,24 @@ def test_pixel_features():
         V.pixel_features(np.zeros((1, 30, 30, 3), np.uint8), side=16)
     with pytest.raises(ParamsError, match="frame_encoder 'x'"):
         V.frame_features(frames, "x")
+
+
+def test_encode_video_encodes_only_the_frames_eq_3_keeps():
+    """The same condition as every frame's features through encode_clip, from p frames a second: at 44.1 kHz with
+    4,096 values (VGG19's fc6), 10 of 30 frames, so a paper-size clip costs a third of the encoder's work."""
+    fps, sr, dim = 30, 44100, 4096
+    frames = np.random.default_rng(1).integers(0, 255, (75, 8, 8, 3), dtype=np.uint8)  # 2.5 s
+    weights = np.random.default_rng(2).standard_normal((8 * 8 * 3, dim)).astype(np.float32)
+    seen: list[int] = []
+
+    def encode(x):  # a per-frame encoder that counts the frames it is given
+        seen.append(len(x))
+        return (x.reshape(len(x), -1).astype(np.float32) / 255.0) @ weights
+
+    cond = V.encode_video(frames, fps, sr, encode)
+    every = V.encode_clip((frames.reshape(75, -1).astype(np.float32) / 255.0) @ weights, fps, sr)
+    np.testing.assert_allclose(cond, every, rtol=1e-5, atol=1e-4)  # a matrix product by blocks: rounding only
+    assert np.array_equal(cond == 0, every == 0)
+    assert seen == [1, 20]  # one frame to learn F, then p = 10 frames for each of the two whole seconds
+    with pytest.raises(DataError, match="shorter than one second"):
+        V.encode_video(frames[:20], fps, sr, encode)

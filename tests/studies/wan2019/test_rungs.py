@@ -168,14 +168,17 @@ def test_public_code_examples():
     assert d.loss == "wgan" and d.mismatched_term and d.sn_variant == "frozen-u"
     assert rung_config("d+", public_code=True).batchnorm_in_d  # the public code never drops it
     assert not rung_config("e", public_code=True).mismatched_term  # the hinge rungs drop the GAN-CLS term
-    # (b): lambda 20 and the summed D loss; the schedule is the profile's, as for every rung
+    # (b): lambda 20 (model_improved_wgan.py:63) and the halved negatives (:50, 0.5*d_loss2 + 0.5*d_loss3 - d_loss1,
+    # the kit's averaging); the schedule is the profile's, as for every rung
     b = rung_config("b", public_code=True)
     assert (b.gp_weight, b.negatives, b.d_steps, b.g_steps, b.lr_g, b.betas, b.mismatched_term, b.batchnorm_in_d) == (
-        20.0, "sum", 1, 5, 2e-4, (0.5, 0.999), True, True)
+        20.0, "mean", 1, 5, 2e-4, (0.5, 0.999), True, True)
     assert rung_config("b").gp_weight == S2IConfig().gp_weight == 10.0
-    assert (c.negatives, d.negatives, rung_config("e", public_code=True).negatives) == ("sum", "sum", "mean")
-    # run_soundnet.sh and Utils/ops.py: widths 200 at 64 px (the profile's width x 200/64), t_dim 128, 5x5 kernels
-    assert (g.width, g.condition_embedding, g.kernel) == (200, 128, 5)
+    # (c) sums its three terms (model_conditional_gan.py:49); (d) halves them (..._with_spectral_norm.py:52)
+    assert (c.negatives, d.negatives, rung_config("e", public_code=True).negatives) == ("sum", "mean", "mean")
+    # run_soundnet.sh and Utils/ops.py: widths 200 at 64 px (the profile's width x 200/64), 5x5 kernels; G takes the
+    # sound vector as it is (z_concat = t_text_embedding), t_dim = 128 acts in D alone
+    assert (g.width, g.condition_embedding, g.kernel) == (200, 0, 5)
     assert rung_config("g", public_code=True, width=32).width == 100
     gen, disc = build_s2i(rung_config("g", public_code=True, image_size=32, width=8), 12, 3)
     assert not gen.use_noise and gen(torch.randn(2, 12)).shape == (2, 3, 32, 32)
@@ -196,8 +199,8 @@ def test_public_code_listing_names_what_is_not_applied():
 
 
 def test_public_code_scoring():
-    assert public_code_scoring() == {"n_images": 25, "splits": 10}
-    assert public_code_scoring(per_class=True) == {"per_class_score": True, "images_per_class": 25, "splits": 10}
+    assert public_code_scoring() == {"protocol": "public", "splits": 10}
+    assert public_code_scoring(per_class=True) == {"protocol": "public", "per_class_score": True, "splits": 10}
 
 
 def test_delta_table_has_one_row_per_step():

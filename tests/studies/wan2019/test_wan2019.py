@@ -354,13 +354,17 @@ def test_config_table_shows_each_step():
 def test_public_code_table_lists_every_deviation():
     table = ladder.public_code_table()
     assert table.loc["epochs_301", "applied as"] == "epochs=+1"
-    assert table.loc["score_on_few_images", "applied as"] == "n_images=25, splits=10"
+    assert table.loc["class_contiguous_folds", "applied as"] == "protocol=public, splits=10"
     assert table.loc["keyword_cleaning", "applied as"].startswith("not applied: ")
     assert table.loc["keyword_cleaning", "rungs"] == "-"
     assert table.loc["wgan_gp_weight_20", "rungs"] == "b"
     assert table.loc["wgan_gp_weight_20", "applied as"] == "gp_weight=20.0"
     assert table.loc["widths_200", "applied as"] == "width x 200/64"
-    assert table.loc["negatives_summed", "applied as"] == "negatives=sum"
+    assert table.loc["negatives_summed_in_c", "applied as"] == "negatives=sum"
+    assert table.loc["negatives_summed_in_c", "rungs"] == "c"
+    # every deviation says where the public code shows it
+    assert table["where (public code)"].str.len().gt(0).all()
+    assert table.loc["wgan_gp_weight_20", "where (public code)"] == "models/model_improved_wgan.py:63: `lam=20`"
     assert table.loc["fresh_batch_per_g_step", "applied as"] == "fresh_g_batches=True"
 
 
@@ -558,3 +562,18 @@ def test_readings_table_states_the_kits_choices():
     table = ladder.readings_table()
     assert list(table.columns) == ["paper", "kit"] and len(table) == 3
     assert "mismatched term" in table.loc["no_mismatched_term_before_hinge", "kit"]
+
+
+def test_score_protocols_choose_and_order_the_test_sounds():
+    from a2vlib.studies.wan2019.evaluation import protocol_indices
+
+    labels = ["dog", "drum", "dog", "guitar", "drum", "dog"]
+    classes = ["guitar", "dog", "drum"]
+    kit = protocol_indices(labels, classes, "kit", 10, seed=0)
+    assert len(kit) == 10 and set(kit) == set(range(6))  # n_images over the sounds, each about equally often
+    paper = protocol_indices(labels, classes, "paper", 10, seed=0)
+    assert sorted(paper) == list(range(6))  # one image per test sound, whatever n_images says
+    public = protocol_indices(labels, classes, "public", 10, seed=0)
+    assert [labels[i] for i in public] == ["guitar", "dog", "dog", "dog", "drum", "drum"]  # class-contiguous folds
+    with pytest.raises(ValueError, match="protocol 'x'"):
+        protocol_indices(labels, classes, "x", 10, seed=0)

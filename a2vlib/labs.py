@@ -243,8 +243,8 @@ def grade_notebook(path: str | os.PathLike, timeout: float = 300) -> list[Grade]
 
 def grades_csv(folder: str | os.PathLike, csv_path: str | os.PathLike | None = None) -> Path:
     """Where the grades go: ``csv_path``, else ``<folder>-grades.csv`` beside the submissions (never inside them)."""
-    folder = Path(folder)
-    return Path(csv_path) if csv_path else folder.parent / f"{folder.resolve().name}-grades.csv"
+    folder = Path(folder).resolve()  # `a2v grade .`: beside the working folder, not inside it
+    return Path(csv_path) if csv_path else folder.parent / f"{folder.name}-grades.csv"
 
 
 def summary(grades: Sequence[Grade]) -> str:

@@ -125,6 +125,7 @@ _POSITIVE = ("n_reference n_train n_test per_class classifier_epochs image_size 
              "audio_rate frame_size model_size v2ra_batch_size speed_model_size threads").split()
 _NON_NEGATIVE = "seed soundnet_pairs budget_epochs bench_reps listen_per_instrument".split()
 _SEED_LISTS = ("seeds", "repr_seeds")
+_EMPTY_IS_NONE = ("kit_rung", "frame_encoder_fallback")  # choices where "" means none
 _SHARES = ("discrepant_share", "object_target", "kit_target")  # shares and targets for accuracies, in [0, 1]
 _DURATIONS = ("seconds", "performance_seconds", "clip_seconds", "peak_interval")
 
@@ -138,8 +139,8 @@ def _range_problem(key: str, value: Any) -> str | None:
         return "must be a finite number"
     if isinstance(value, (list, tuple)) and any(isinstance(v, float) and not math.isfinite(v) for v in value):
         return "must hold finite numbers only"
-    if key == "device" and not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", str(value)):
-        return "must be auto, cpu, cuda (or cuda:N) or mps"
+    if key == "device" and not re.fullmatch(r"auto|cpu|cuda(:\d+)?", str(value)):
+        return "must be auto, cpu or cuda (or cuda:N)"
     if key in _POSITIVE and value < 1:
         return "must be at least 1"
     if key in _NON_NEGATIVE and value < 0:
@@ -180,7 +181,7 @@ def validate(values: dict[str, Any], defaults: dict[str, Any], source: str) -> d
     for key, kind in registry.PARAM_KINDS.items():  # values that name parts of the kit must name known ones
         if key in values and values[key] is not None:
             for name in values[key] if isinstance(values[key], (list, tuple)) else [values[key]]:
-                if name != "":  # an empty name means 'none' (no kit rung, no fallback encoder)
+                if name != "" or key not in _EMPTY_IS_NONE:
                     registry.check(kind, name, f"{source}: key {key!r}")
     return {k: float(v) if isinstance(defaults[k], float) and v is not None else v for k, v in values.items()}
 
@@ -223,9 +224,13 @@ def _unique_key_loader() -> type:
 
     class Loader(yaml.SafeLoader):
         def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            if isinstance(node, yaml.MappingNode):
+                self.flatten_mapping(node)  # YAML merge keys (<<: *base) first, as the safe loader does
             seen: set[Any] = set()
             for key_node, _ in node.value:
                 key = self.construct_object(key_node, deep=deep)
+                if not isinstance(key, (str, int, float, bool)) and key is not None:
+                    raise _DuplicateKey(f"line {key_node.start_mark.line + 1}: a key must be a name, got {key!r}")
                 if key in seen:
                     raise _DuplicateKey(f"line {key_node.start_mark.line + 1}: key {key!r} is given twice; keep one")
                 seen.add(key)

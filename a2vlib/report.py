@@ -20,13 +20,14 @@ from a2vlib.core.kernels import local_kernel
 from a2vlib.core.outputs import check_name, claim_folder, guard_folder, owned
 from a2vlib.core.paths import repo_root
 from a2vlib.core.provenance import run_metadata
-from a2vlib.estimates import announce_estimate
+from a2vlib.estimates import announce_estimate, expected_seconds, minutes
 
 from a2vlib.record import _read_json, _write_json  # the runner fills in what a notebook recorded
 
 KERNEL = "python3"
 REPORT_OWNER = "a2v report"
 RUN_LOCK = ".a2v-run.lock"  # held while a run writes its report folder
+MOVE_HINT = "move what is there away, or give another --reports-dir"
 
 # ---------------------------------------------------------------------------------------------------------------
 # The runner
@@ -140,7 +141,7 @@ def run_notebook(name: str, profile: str = "ci", overrides: dict[str, Any] | Non
     params, sources = resolve_params(str(src), profile=None if params_file else profile, file=params_file,
                                      overrides=overrides)
     folder = claim_folder(report_folder(profile, name, reports_dir), REPORT_OWNER)
-    cost = announce_estimate(name, profile)
+    cost = announce_estimate(name, profile, None if params_file else overrides)
     # one writer per report folder: a second run of the same notebook and profile waits, and says for whom
     with file_lock(folder / RUN_LOCK, f"{folder}: another run of {name} ({profile}) by"):
         return _execute(src, profile, folder, params, sources, overrides, params_file, show_code, log_output,
@@ -179,7 +180,7 @@ def _execute(src: Path, profile: str, folder: Path, params: dict[str, Any], sour
     try:
         with local_kernel() as config:
             pm.execute_notebook(headless_notebook(src), str(out_ipynb),
-                                parameters={**given, "output_dir": str(folder)}, kernel_name=KERNEL,
+                                parameters={**given, "output_dir": str(folder.resolve())}, kernel_name=KERNEL,
                                 cwd=str(repo_root()), log_output=log_output,
                                 progress_bar={"desc": name, "disable": False, "ascii": True, "mininterval": 15.0,
                                               "file": sys.stderr} if progress else False,
@@ -259,7 +260,7 @@ def reports_base(profile: str, reports_dir: str | os.PathLike | None = None) -> 
     guard_folder(base, "the reports folder (--reports-dir)", REPORT_OWNER, force=True)  # a file or a source: refused
     folder = base / profile
     if not _is_report_folder(folder) and not any(_is_report_folder(p) for p in _subfolders(folder)):
-        guard_folder(folder, f"the {profile} reports", REPORT_OWNER)
+        guard_folder(folder, f"the {profile} reports", REPORT_OWNER, hint=MOVE_HINT)
     return folder
 
 
@@ -267,13 +268,15 @@ def report_folder(profile: str, name: str, reports_dir: str | os.PathLike | None
     """``<reports>/<profile>/<name>``: refused when it holds what the kit did not write (see :func:`reports_base`)."""
     folder = reports_base(profile, reports_dir) / check_name("notebook", name)
     if not _is_report_folder(folder):
-        guard_folder(folder, f"the report of {name}", REPORT_OWNER)
+        guard_folder(folder, f"the report of {name}", REPORT_OWNER, hint=MOVE_HINT)
     return folder
 
 
 def _is_report_folder(folder: Path) -> bool:
-    """A folder the runner wrote: its marker, or (reports from before the marker) a run record."""
-    return owned(folder, REPORT_OWNER) or (folder / "run.json").is_file()
+    """A folder the runner wrote: its marker, or (reports from before the marker) a run record or the executed
+    notebook of its name (an older runner removed run.json when a run started and left none after a Ctrl-C)."""
+    return (owned(folder, REPORT_OWNER) or (folder / "run.json").is_file()
+            or (folder / f"{folder.name}.ipynb").is_file())
 
 
 def _subfolders(folder: Path) -> list[Path]:
@@ -338,8 +341,8 @@ def run_all(profile: str, notebooks: Sequence[str] | None = None, reports_dir: s
         t0 = time.perf_counter()
         for k, name in enumerate(names, 1):
             expected = expected_seconds(name, profile, reports_dir)
-            about = f" (about {_minutes(expected)})" if expected else ""
-            echo(f"[a2v] {profile}: {k} of {len(names)}, {name}{about}; {_minutes(time.perf_counter() - t0)} so far"
+            about = f" (about {minutes(expected)})" if expected else ""
+            echo(f"[a2v] {profile}: {k} of {len(names)}, {name}{about}; {minutes(time.perf_counter() - t0)} so far"
                  " ...")
             results.append(run_notebook(name, profile, reports_dir=reports_dir, show_code=show_code, timeout=timeout,
                                         progress=True))
@@ -347,24 +350,6 @@ def run_all(profile: str, notebooks: Sequence[str] | None = None, reports_dir: s
     index = build_index(profile, reports_dir)
     echo(f"[a2v] index: {index}")
     return results
-
-
-def expected_seconds(name: str, profile: str, reports_dir: str | os.PathLike | None = None) -> float | None:
-    """How long ``name`` is expected to run under ``profile``: its last complete run here (run.json), else, under
-    lab, the kit's measured table (:data:`a2vlib.labs.LAB_MINUTES`); None when neither says."""
-    base = Path(reports_dir) if reports_dir else repo_root() / "reports"
-    last = _read_json(base / profile / name / "run.json")
-    if last.get("status") == "ok" and isinstance(last.get("elapsed_s"), (int, float)):
-        return float(last["elapsed_s"])
-    if profile == "lab":
-        from a2vlib.labs import LAB_MINUTES
-
-        return 60.0 * LAB_MINUTES[name] if name in LAB_MINUTES else None
-    return None
-
-
-def _minutes(seconds: float) -> str:
-    return f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
 
 
 def _done_line(profile: str, res: NotebookResult) -> str:

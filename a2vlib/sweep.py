@@ -111,8 +111,9 @@ def run_sweep(notebook: str, grid: str | os.PathLike, profile: str | None = None
         load_params(name, None if "params_file" in overrides else profile, overrides.get("params_file"), rest)
     base = Path(reports_dir) if reports_dir else repo_root() / "reports" / "sweeps"
     folder = base / Path(grid).stem / name
-    if not owned(folder, SWEEP_OWNER):
-        guard_folder(folder, "the sweep's reports", SWEEP_OWNER)
+    if not owned(folder, SWEEP_OWNER) and not (folder / "comparison.csv").is_file():  # (or an older kit's sweep)
+        guard_folder(folder, "the sweep's reports", SWEEP_OWNER, hint="move what is there away, or give another "
+                                                                      "--reports-dir")
     claim_folder(folder, SWEEP_OWNER)
     units = [(name, profile, overrides, str(folder / set_name(overrides))) for overrides in sets]
     echo(f"[a2v] sweep {name}: {len(units)} set(s) from {grid}, profile {profile}")

@@ -206,7 +206,7 @@ def test_ctrl_c_marks_the_run_interrupted_and_goes_on(tmp_path):
 
 def test_the_expected_time_comes_from_the_last_run_then_the_kits_table(tmp_path):
     from a2vlib.labs import LAB_MINUTES
-    from a2vlib.report import expected_seconds
+    from a2vlib.estimates import expected_seconds
 
     assert expected_seconds("02_feature_comparison", "lab", tmp_path) == 60 * LAB_MINUTES["02_feature_comparison"]
     assert expected_seconds("02_feature_comparison", "ci", tmp_path) is None

@@ -91,8 +91,11 @@ def guard_file(path: str | os.PathLike, what: str, *, force: bool = False, reads
     return path
 
 
+FORCE_HINT = "add --force to write into it (nothing there is removed; files of the same names are replaced)"
+
+
 def guard_folder(path: str | os.PathLike, what: str, owner: str, *, force: bool = False,
-                 reads: Iterable[str | os.PathLike] = ()) -> Path:
+                 reads: Iterable[str | os.PathLike] = (), hint: str = FORCE_HINT) -> Path:
     """``path`` as a folder output, or :class:`OutputError`: it is a file, lies in the sources or in (or holds) a
     folder read, or holds anything and carries no :data:`MARKER` of ``owner`` and ``force`` is not set. Writing
     into a folder never removes what is already there."""
@@ -106,8 +109,7 @@ def guard_folder(path: str | os.PathLike, what: str, owner: str, *, force: bool 
     if resolved.is_dir() and not force and any(resolved.iterdir()) and not owned(resolved, owner):
         count = sum(1 for _ in resolved.iterdir())
         raise OutputError(f"{path}: holds {count} entr{'y' if count == 1 else 'ies'} that a2v did not write; choose "
-                          f"a new or empty folder for {what}, or add --force to write into it (nothing there is "
-                          "removed; files of the same names are replaced)")
+                          f"a new or empty folder for {what}, or {hint}")
     return path
 
 

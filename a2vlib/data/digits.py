@@ -283,7 +283,8 @@ def download(dest: str | os.PathLike | None = None, url: str = FSDD_SOURCE) -> P
         return dest
     from a2vlib.core.outputs import guard_folder
 
-    guard_folder(dest, "FSDD (--dest)", "a2v fsdd")  # a new or empty folder: what is there is never replaced
+    # a new or empty folder: what is there is never replaced
+    guard_folder(dest, "FSDD (--dest)", "a2v fsdd", hint="give another --dest")
     with tempfile.TemporaryDirectory() as tmp:
         archive = Path(tmp) / "fsdd.tar.gz"
         try:

@@ -361,9 +361,11 @@ def describe(name: str, root: str | os.PathLike, out: str | os.PathLike | None =
     ``root``, over a folder, or over a file the kit did not write unless ``force``)."""
     from a2vlib.core.outputs import guard_file
 
-    if out:
-        guard_file(out, "the manifest (--manifest)", force=force, reads=[root])
+    if out:  # where it would go, before reading (a file over a folder, inside ROOT, among the sources)
+        guard_file(out, "the manifest (--manifest)", force=True, reads=[root])
     table = LOADERS[name](root)
+    if out:  # an existing file is replaced when it is a manifest of these columns (the kit's) or with force
+        guard_file(out, "the manifest (--manifest)", force=force, reads=[root], kit_header=",".join(table.columns))
     lines = [f"a2v: {name} at {root}: {len(table)} row(s)"]
     by = next((c for c in ("class", "category", "material") if c in table.columns), None)
     if by is not None and len(table):

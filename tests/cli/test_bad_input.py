@@ -240,3 +240,38 @@ def test_names_are_names():
         with pytest.raises(OutputError):
             check_name("profile", bad)
     assert check_name("profile", "lab") == "lab" and check_name("notebook", "01_data_cleaning") == "01_data_cleaning"
+
+
+def test_ordinary_reruns_are_not_refused(user, monkeypatch):
+    """What the guard must let through: a report folder an older runner left (its notebook, no run.json, after a
+    Ctrl-C), `a2v grade .` (the CSV goes beside the folder), a manifest the kit wrote, YAML merge keys."""
+    from a2vlib.data.published import describe
+    from a2vlib.labs import grades_csv
+    from a2vlib.params import read_yaml
+    from a2vlib.report import report_folder
+
+    old = user / "reports" / "lab" / "01_data_cleaning"
+    old.mkdir(parents=True)
+    (old / "01_data_cleaning.ipynb").write_text("{}")
+    assert report_folder("lab", "01_data_cleaning", user / "reports") == old
+    monkeypatch.chdir(user / "subs")
+    assert grades_csv(".") == user / "subs-grades.csv"
+    manifest = user / "vegas.csv"
+    manifest.write_text("clip_id,category,video_path\n")
+    monkeypatch.setattr("a2vlib.data.published.LOADERS", {"vegas": lambda root: __import__("pandas").DataFrame(
+        {"clip_id": ["a"], "category": ["dog"], "video_path": ["v/a.mp4"]})})
+    describe("vegas", user / "ROOT", manifest)  # the kit's own manifest: replaced without --force
+    assert "v/a.mp4" in manifest.read_text()
+    (user / "merge.yaml").write_text("base: &b {seed: 1}\nset:\n  <<: *b\n  width: 8\n")
+    assert read_yaml(user / "merge.yaml")["set"] == {"seed": 1, "width": 8}
+
+
+def test_an_estimate_that_fails_does_not_stop_the_run(monkeypatch, capsys):
+    from a2vlib import estimates
+
+    def fails(*args, **kwargs):
+        raise RuntimeError("CUDA out of memory")
+
+    monkeypatch.setattr(estimates, "notebook_estimate", fails)
+    assert estimates.announce_estimate("04_ablation", "paper") is None
+    assert "no estimate of the paper run's trainings (RuntimeError: CUDA out of memory)" in capsys.readouterr().err

@@ -22,7 +22,7 @@ from typing import Any, Sequence
 
 from a2vlib.core.atomic import write_text
 from a2vlib.core.errors import A2VError, DataError
-from a2vlib.core.outputs import claim_folder, guard_file, guard_folder, guard_rewrite, note_written, owned
+from a2vlib.core.outputs import claim_folder, guard_file, guard_folder, guard_rewrite, note_written
 from a2vlib.core.paths import repo_root
 from a2vlib.params import list_notebooks, load_params, notebook_path
 
@@ -133,11 +133,9 @@ def write_handouts(out: str | os.PathLike, notebooks: Sequence[str] | None = Non
 
     out = Path(out)
     names = [notebook_path(name).stem for name in notebooks or list_notebooks()]
-    if not owned(out, HANDOUTS_OWNER):
-        guard_folder(out, "the handouts", HANDOUTS_OWNER, force=force)
+    guard_folder(out, "the handouts", HANDOUTS_OWNER, force=force)
     for name in names:  # every lab's folder and file checked before the first is written
-        if not owned(out / name, HANDOUTS_OWNER):
-            guard_folder(out / name, f"the handout of {name}", HANDOUTS_OWNER, force=force)
+        guard_folder(out / name, f"the handout of {name}", HANDOUTS_OWNER, force=force)
         for file in (f"{name}.ipynb", "README.md"):
             guard_rewrite(out / name / file, f"the handout of {name}", HANDOUTS_OWNER, force=force)
     claim_folder(out, HANDOUTS_OWNER)

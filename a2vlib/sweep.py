@@ -27,7 +27,7 @@ import pandas as pd
 
 from a2vlib.core.atomic import write_text
 from a2vlib.core.errors import ParamsError
-from a2vlib.core.outputs import check_name, claim_folder, guard_folder, owned
+from a2vlib.core.outputs import check_name, claim_folder, guard_folder
 from a2vlib.core.executor import executor
 from a2vlib.core.paths import repo_root
 from a2vlib.params import load_params, notebook_defaults, notebook_path, read_yaml, validate
@@ -111,7 +111,7 @@ def run_sweep(notebook: str, grid: str | os.PathLike, profile: str | None = None
         load_params(name, None if "params_file" in overrides else profile, overrides.get("params_file"), rest)
     base = Path(reports_dir) if reports_dir else repo_root() / "reports" / "sweeps"
     folder = base / Path(grid).stem / name
-    if not owned(folder, SWEEP_OWNER) and not (folder / "comparison.csv").is_file():  # (or an older kit's sweep)
+    if not (folder / "comparison.csv").is_file():  # an older kit's sweep has no marker, but its comparison
         guard_folder(folder, "the sweep's reports", SWEEP_OWNER, hint="move what is there away, or give another "
                                                                       "--reports-dir")
     claim_folder(folder, SWEEP_OWNER)

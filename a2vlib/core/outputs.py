@@ -115,11 +115,7 @@ def guard_folder(path: str | os.PathLike, what: str, owner: str, *, force: bool 
 
 def owned(folder: str | os.PathLike, owner: str) -> bool:
     """Whether ``folder`` carries the kit's :data:`MARKER` for ``owner`` (what :func:`claim_folder` writes)."""
-    marker = Path(folder) / MARKER
-    try:
-        return json.loads(marker.read_text(encoding="utf-8")).get("owner") == owner
-    except (OSError, ValueError, AttributeError):
-        return False
+    return _marker(Path(folder)).get("owner") == owner
 
 
 def claim_folder(folder: str | os.PathLike, owner: str) -> Path:
@@ -157,8 +153,8 @@ def guard_rewrite(path: str | os.PathLike, what: str, owner: str, *, force: bool
     ``force``, naming it."""
     path = Path(path)
     if path.exists() and not force:
-        recorded = _marker(path.parent).get("files", {}).get(path.name)
-        if _marker(path.parent).get("owner") != owner or recorded != _digest(path):
+        marker = _marker(path.parent)
+        if marker.get("owner") != owner or marker.get("files", {}).get(path.name) != _digest(path):
             raise OutputError(f"{path}: changed since a2v wrote it (someone's work?); {what} is not written over it: "
                               "move it away, or add --force to replace it")
     return path

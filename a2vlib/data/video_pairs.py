@@ -21,7 +21,7 @@ import pandas as pd
 
 from a2vlib.core.atomic import write_text
 from a2vlib.core.errors import DataError, ParamsError
-from a2vlib.core.outputs import claim_folder, guard_folder, owned
+from a2vlib.core.outputs import claim_folder, guard_folder
 from a2vlib.data.audio_io import write_audio
 from a2vlib.data.image_io import write_image
 from a2vlib.data.video_io import read_video
@@ -61,8 +61,7 @@ def _check(src: Path, out: Path, mode: str, frame: str, window: float, stride: f
         raise ParamsError(f"frame {frame!r}: use one of {', '.join(FRAMES)}")
     if not (window > 0 and stride > 0):
         raise ParamsError(f"window={window}, stride={stride}: give positive seconds")
-    if not owned(out, PAIRS_OWNER):
-        guard_folder(out, "the pairs (--out)", PAIRS_OWNER, force=force, reads=[src])
+    guard_folder(out, "the pairs (--out)", PAIRS_OWNER, force=force, reads=[src])
     videos = sorted(p for p in src.iterdir() if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
     if not videos:
         raise DataError(f"{src}: holds no video ({', '.join(sorted(VIDEO_SUFFIXES))}); give the folder of videos")
